@@ -1,0 +1,78 @@
+//! Start-up: config → database → modules → migrations → container.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use stheno_module_sdk::ModuleRegistration;
+use stheno_module_sdk::events::EventBus;
+use stheno_module_sdk::module::ModuleContext;
+
+use crate::config::Config;
+use crate::container::Container;
+use crate::database::{self, DatabaseError};
+use crate::loader::{self, LoadError};
+use crate::migrate::{self, MigrationError};
+use crate::query::Query;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+    #[error("module `{key}` failed to start: {error}")]
+    Module { key: &'static str, error: stheno_module_sdk::Error },
+}
+
+/// The modules of this binary, ordered by dependency, checked against the
+/// config.
+pub fn modules(
+    config: &Config,
+    explicit: &[&'static ModuleRegistration],
+) -> Result<Vec<&'static ModuleRegistration>, LoadError> {
+    let all = loader::collect(explicit)?;
+    loader::resolve(&all, config.modules.keys().map(String::as_str))
+}
+
+/// Create the database if needed and apply every pending migration.
+pub async fn migrate(
+    config: &Config,
+    explicit: &[&'static ModuleRegistration],
+) -> Result<Vec<migrate::Applied>, BootError> {
+    let modules = modules(config, explicit)?;
+    database::ensure_database(&config.database_url).await?;
+    Ok(migrate::run(&config.database_url, &modules).await?)
+}
+
+/// Bring the application up: database, migrations (if `migrate_on_start`),
+/// modules built in dependency order, Query wired with their entity sources.
+pub async fn boot(
+    config: Config,
+    explicit: &[&'static ModuleRegistration],
+    events: Arc<dyn EventBus>,
+) -> Result<Container, BootError> {
+    let started = Instant::now();
+    let modules = modules(&config, explicit)?;
+    database::ensure_database(&config.database_url).await?;
+    if config.migrate_on_start {
+        migrate::run(&config.database_url, &modules).await?;
+    }
+    let pool = database::connect(&config.database_url, config.database_pool_size).await?;
+
+    let mut built = Vec::with_capacity(modules.len());
+    let mut sources = Vec::new();
+    for reg in &modules {
+        let options = config.modules.get(reg.key).cloned().unwrap_or(serde_json::Value::Null);
+        let ctx = ModuleContext::new(reg.key, pool.clone(), options, events.clone());
+        let module = (reg.build)(ctx)
+            .await
+            .map_err(|error| BootError::Module { key: reg.key, error })?;
+        sources.extend(module.sources);
+        built.push((reg.key, module.type_id, module.instance));
+    }
+    let keys: Vec<&str> = built.iter().map(|(k, _, _)| *k).collect();
+    tracing::info!(modules = ?keys, elapsed_ms = started.elapsed().as_millis() as u64, "modules ready");
+    Ok(Container::new(config, pool, events, built, Query::new(sources)))
+}

@@ -1,0 +1,76 @@
+//! Domain events. Modules emit through [`EventBus`]; the event-bus
+//! infrastructure module implements it (in-memory or Redis). Until a bus is
+//! configured the framework installs [`LogEventBus`].
+//!
+//! Names follow Medusa: module events are `<module>.<entity>.<action>`
+//! (`product.product.created`), workflow events `<entity>.<action>`
+//! (`product.created`). Payloads are `{id}`.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub name: String,
+    pub data: Value,
+}
+
+impl Event {
+    pub fn new(name: impl Into<String>, data: Value) -> Self {
+        Self { name: name.into(), data }
+    }
+
+    /// One `{id}` event per id: what Medusa's entity events carry.
+    pub fn for_ids<'a>(name: &str, ids: impl IntoIterator<Item = &'a str>) -> Vec<Event> {
+        ids.into_iter().map(|id| Event::new(name, serde_json::json!({ "id": id }))).collect()
+    }
+}
+
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    async fn emit(&self, events: Vec<Event>) -> Result<()>;
+}
+
+/// Writes events to the log at `debug` level and drops them.
+#[derive(Debug, Default)]
+pub struct LogEventBus;
+
+#[async_trait]
+impl EventBus for LogEventBus {
+    async fn emit(&self, events: Vec<Event>) -> Result<()> {
+        for event in events {
+            tracing::debug!(event = %event.name, data = %event.data, "event emitted");
+        }
+        Ok(())
+    }
+}
+
+/// Keeps every event, for tests.
+#[derive(Debug, Default)]
+pub struct RecordingEventBus {
+    events: Mutex<Vec<Event>>,
+}
+
+impl RecordingEventBus {
+    /// Events recorded so far, oldest first; the record is cleared.
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    /// Names of the recorded events, without clearing.
+    pub fn names(&self) -> Vec<String> {
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|e| e.name.clone()).collect()
+    }
+}
+
+#[async_trait]
+impl EventBus for RecordingEventBus {
+    async fn emit(&self, events: Vec<Event>) -> Result<()> {
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).extend(events);
+        Ok(())
+    }
+}

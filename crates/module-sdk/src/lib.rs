@@ -1,0 +1,59 @@
+//! The contract Stheno modules are written against.
+//!
+//! A *module* owns one commerce domain (products, carts, …): its tables, its
+//! migrations and a service type with the domain operations. This crate gives
+//! a module author everything needed to plug into a Stheno application:
+//!
+//! - [`Module`] and [`register_module!`]: how the framework finds, orders and
+//!   builds modules; [`ModuleContext`] is what a module receives when built.
+//! - [`Error`] with Medusa's error kinds ([`ErrorKind`]); the HTTP layer maps
+//!   the kinds to status codes.
+//! - [`id::generate_id`] for `<prefix>_<ULID>` ids, [`money`] for exact
+//!   decimal amounts, [`time`] for Medusa's timestamp wire format.
+//! - [`list`]: pagination, ordering and filter value types shared by list
+//!   operations.
+//! - [`graph`]: how a module exposes its entities and relations to Query, so
+//!   relations named in `fields` are loaded in batches.
+//! - [`events`]: the event-bus trait modules emit domain events through.
+//! - [`db`]: the pooled diesel-async connection type and the SQL query counter.
+//!
+//! ```
+//! use stheno_module_sdk::{id::generate_id, Error, ErrorKind};
+//!
+//! let id = generate_id("prod");
+//! assert!(id.starts_with("prod_") && id.len() == 5 + 26);
+//!
+//! let err = Error::not_found(format!("Product with id: {id} was not found"));
+//! assert_eq!(err.kind(), ErrorKind::NotFound);
+//! ```
+
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod graph;
+pub mod id;
+pub mod list;
+pub mod module;
+pub mod money;
+pub mod time;
+
+pub use error::{Error, ErrorKind, Result};
+pub use module::{Migrations, Module, ModuleContext, ModuleRegistration};
+
+// Re-exported so the registration macros work from crates that do not depend on them directly.
+#[doc(hidden)]
+pub use inventory;
+pub use async_trait::async_trait;
+
+/// Everything a module author usually needs, in one import.
+pub mod prelude {
+    pub use crate::db::{DbConn, DbPool};
+    pub use crate::error::{Error, ErrorKind, Result};
+    pub use crate::events::{Event, EventBus};
+    pub use crate::graph::{EntitySource, Record, RelationDef};
+    pub use crate::id::generate_id;
+    pub use crate::list::{Direction, OrderBy, Page};
+    pub use crate::module::{Migrations, Module, ModuleContext};
+    pub use crate::money::Amount;
+    pub use async_trait::async_trait;
+}

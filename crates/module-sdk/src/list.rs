@@ -1,0 +1,126 @@
+//! Pagination, ordering and filter value types shared by list operations.
+
+use serde::{Deserialize, Deserializer};
+
+/// `offset`/`limit` of a list request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Page {
+    pub fn new(offset: i64, limit: i64) -> Self {
+        Self { offset, limit }
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self { offset: 0, limit: 20 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Asc,
+    Desc,
+}
+
+/// One `order` entry: `created_at` or `-created_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderBy {
+    pub field: String,
+    pub direction: Direction,
+}
+
+impl OrderBy {
+    /// Parse Medusa's `order` parameter: a field name, `-` prefix for
+    /// descending.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let (field, direction) = match s.strip_prefix('-') {
+            Some(f) => (f, Direction::Desc),
+            None => (s.strip_prefix('+').unwrap_or(s), Direction::Asc),
+        };
+        (!field.is_empty()).then(|| OrderBy { field: field.to_string(), direction })
+    }
+    pub fn asc(field: &str) -> Self {
+        Self { field: field.into(), direction: Direction::Asc }
+    }
+    pub fn desc(field: &str) -> Self {
+        Self { field: field.into(), direction: Direction::Desc }
+    }
+}
+
+/// A filter value given once or several times: `id=a`, `id[]=a&id[]=b`,
+/// `id=a,b` inside a one-element array. Deserialises from a string or an array.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Input {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(OneOrMany(match Input::deserialize(d)? {
+            Input::One(s) => vec![s],
+            Input::Many(v) if v.len() == 1 && v[0].contains(',') => {
+                v[0].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+            }
+            Input::Many(v) => v,
+        }))
+    }
+}
+
+/// Date operators: `created_at[$gt]=…` and friends. A bare value means `$eq`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateFilter {
+    #[serde(rename = "$eq")]
+    pub eq: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(rename = "$ne")]
+    pub ne: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(rename = "$gt")]
+    pub gt: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(rename = "$gte")]
+    pub gte: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(rename = "$lt")]
+    pub lt: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(rename = "$lte")]
+    pub lte: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_parses_direction() {
+        assert_eq!(OrderBy::parse("-created_at"), Some(OrderBy::desc("created_at")));
+        assert_eq!(OrderBy::parse("title"), Some(OrderBy::asc("title")));
+        assert_eq!(OrderBy::parse("-"), None);
+    }
+
+    #[test]
+    fn one_or_many_accepts_every_shape() {
+        let one: OneOrMany = serde_json::from_str(r#""a""#).unwrap();
+        assert_eq!(one.0, vec!["a"]);
+        let many: OneOrMany = serde_json::from_str(r#"["a","b"]"#).unwrap();
+        assert_eq!(many.0, vec!["a", "b"]);
+        let split: OneOrMany = serde_json::from_str(r#"["a,b"]"#).unwrap();
+        assert_eq!(split.0, vec!["a", "b"]);
+    }
+}
