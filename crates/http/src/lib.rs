@@ -1,0 +1,27 @@
+//! Stheno's HTTP layer on actix-web: the server, middleware, Medusa's error
+//! format, and request parsing (`fields`, `limit`/`offset`/`order`, filters,
+//! validated bodies).
+//!
+//! - [`server::app`] builds the application from every registered [`Routes`];
+//!   [`server::serve`] runs it with graceful shutdown.
+//! - [`error::ApiError`] maps module errors to Medusa's status codes and JSON.
+//! - [`extract::Body`] and [`extract::ListQuery`] validate input with
+//!   Medusa's messages.
+//! - [`middleware`]: request ids, per-request SQL query counts, the `/admin`
+//!   guard, CORS per namespace.
+//! - [`response`]: list/retrieve/delete envelopes.
+
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod response;
+pub mod routes;
+pub mod server;
+pub mod validate;
+
+pub use error::{ApiError, ApiResult};
+pub use extract::{Body, ListQuery, NoFilters, RetrieveQuery};
+pub use routes::{Namespace, Routes};
+
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,135 @@
+//! Request ids, SQL query counting, admin authentication and CORS.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use stheno_framework::Container;
+use stheno_module_sdk::db::QueryCounter;
+use tracing::Instrument;
+
+use crate::error::ApiError;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const QUERY_COUNT: HeaderName = HeaderName::from_static("x-stheno-query-count");
+
+/// The request id (from `x-request-id` or generated), in request extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The number of SQL statements the request ran so far, in request extensions.
+#[derive(Debug, Clone, Default)]
+pub struct RequestQueries(pub Arc<AtomicU64>);
+
+impl RequestQueries {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Outermost middleware: request id, tracing span, per-request query count
+/// (optionally as the `x-stheno-query-count` header).
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let counter = RequestQueries::default();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(counter.clone());
+    let show_count = req
+        .app_data::<web::Data<Container>>()
+        .is_some_and(|c| c.config().http.query_count_header);
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.path());
+    let started = Instant::now();
+    let mut res = QueryCounter::scope_with(counter.0.clone(), next.call(req))
+        .instrument(span.clone())
+        .await?;
+    let queries = counter.get();
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            queries,
+            "request done"
+        )
+    });
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    if show_count {
+        headers.insert(QUERY_COUNT, HeaderValue::from(queries));
+    }
+    Ok(res)
+}
+
+/// `/admin` guard. Until admin users exist (auth issue), the only accepted
+/// credential is `Authorization: Bearer <http.admin_secret>`; without a
+/// configured secret every admin request is rejected.
+pub async fn require_admin(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
+    let secret = req
+        .app_data::<web::Data<Container>>()
+        .and_then(|c| c.config().http.admin_secret.clone());
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+        });
+    let ok = match (secret, given) {
+        (Some(secret), Some(given)) => {
+            use subtle::ConstantTimeEq;
+            bool::from(secret.as_bytes().ct_eq(given.as_bytes()))
+        }
+        _ => false,
+    };
+    if !ok && req.method() != actix_web::http::Method::OPTIONS {
+        let res = ApiError::Unauthorized.error_response();
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// CORS for one namespace from Medusa's comma-separated origin list: literal
+/// origins, or regular expressions between slashes (`/vercel\.app$/`).
+/// An empty list allows no cross-origin request.
+pub fn cors(origins: &str) -> Cors {
+    let mut literal = Vec::new();
+    let mut patterns = Vec::new();
+    for entry in origins.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        match entry.strip_prefix('/').and_then(|e| e.strip_suffix('/')) {
+            Some(re) => match regex_lite::Regex::new(re) {
+                Ok(re) => patterns.push(re),
+                Err(e) => tracing::warn!(pattern = entry, error = %e, "ignoring invalid CORS pattern"),
+            },
+            None => literal.push(entry.to_string()),
+        }
+    }
+    Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            let Ok(origin) = origin.to_str() else { return false };
+            literal.iter().any(|o| o == origin) || patterns.iter().any(|p| p.is_match(origin))
+        })
+        .allow_any_method()
+        .allow_any_header()
+        .supports_credentials()
+        .max_age(3600)
+}

@@ -1,0 +1,80 @@
+//! Route registration: any linked crate contributes routes, the way Medusa
+//! apps add files under `src/api`.
+//!
+//! ```ignore
+//! fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+//!     cfg.route("/brands", web::get().to(list_brands));
+//! }
+//! stheno_http::register_routes!(Namespace::Admin, configure);
+//! ```
+//! Paths are relative to the namespace (`/store`, `/admin`, `/auth`, or the
+//! root). The namespace decides the middleware: admin routes always require
+//! authentication; each namespace has its own CORS origins.
+
+use actix_web::web::ServiceConfig;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Namespace {
+    /// `/store`: storefront routes.
+    Store,
+    /// `/admin`: back-office routes, authentication required.
+    Admin,
+    /// `/auth`: login, registration, sessions.
+    Auth,
+    /// Routes outside the namespaces (webhooks, health).
+    Root,
+}
+
+impl Namespace {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Namespace::Store => "/store",
+            Namespace::Admin => "/admin",
+            Namespace::Auth => "/auth",
+            Namespace::Root => "",
+        }
+    }
+}
+
+/// A set of routes in one namespace.
+#[derive(Clone, Copy)]
+pub struct Routes {
+    pub namespace: Namespace,
+    /// Unique name (the registering function's path), used to deduplicate
+    /// routes registered both through `inventory` and explicitly.
+    pub name: &'static str,
+    pub configure: fn(&mut ServiceConfig),
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes").field("namespace", &self.namespace).field("name", &self.name).finish()
+    }
+}
+
+inventory::collect!(Routes);
+
+/// Every route set registered in the linked crates plus `explicit`, each once.
+pub fn all_routes(explicit: &[Routes]) -> Vec<Routes> {
+    let mut out: Vec<Routes> = Vec::new();
+    for r in inventory::iter::<Routes>.into_iter().copied().chain(explicit.iter().copied()) {
+        if !out.iter().any(|o| o.name == r.name) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Register a `fn(&mut ServiceConfig)` under a namespace.
+#[macro_export]
+macro_rules! register_routes {
+    ($namespace:expr, $configure:path) => {
+        $crate::inventory::submit! {
+            $crate::Routes {
+                namespace: $namespace,
+                name: concat!(module_path!(), "::", stringify!($configure)),
+                configure: $configure,
+            }
+        }
+    };
+}
