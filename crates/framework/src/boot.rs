@@ -23,7 +23,10 @@ pub enum BootError {
     #[error(transparent)]
     Migration(#[from] MigrationError),
     #[error("module `{key}` failed to start: {error}")]
-    Module { key: &'static str, error: stheno_module_sdk::Error },
+    Module {
+        key: &'static str,
+        error: stheno_module_sdk::Error,
+    },
 }
 
 /// The modules of this binary, ordered by dependency, checked against the
@@ -64,15 +67,26 @@ pub async fn boot(
     let mut built = Vec::with_capacity(modules.len());
     let mut sources = Vec::new();
     for reg in &modules {
-        let options = config.modules.get(reg.key).cloned().unwrap_or(serde_json::Value::Null);
+        let options = config
+            .modules
+            .get(reg.key)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
         let ctx = ModuleContext::new(reg.key, pool.clone(), options, events.clone());
-        let module = (reg.build)(ctx)
-            .await
-            .map_err(|error| BootError::Module { key: reg.key, error })?;
+        let module = (reg.build)(ctx).await.map_err(|error| BootError::Module {
+            key: reg.key,
+            error,
+        })?;
         sources.extend(module.sources);
         built.push((reg.key, module.type_id, module.instance));
     }
     let keys: Vec<&str> = built.iter().map(|(k, _, _)| *k).collect();
     tracing::info!(modules = ?keys, elapsed_ms = started.elapsed().as_millis() as u64, "modules ready");
-    Ok(Container::new(config, pool, events, built, Query::new(sources)))
+    Ok(Container::new(
+        config,
+        pool,
+        events,
+        built,
+        Query::new(sources),
+    ))
 }

@@ -114,7 +114,10 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("invalid value for {key}: {message}")]
@@ -136,9 +139,14 @@ impl Config {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
     }
 
     pub fn from_toml(text: &str) -> Result<Self, String> {
@@ -151,7 +159,10 @@ impl Config {
         where
             T::Err: std::fmt::Display,
         {
-            v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { key, message: e.to_string() })
+            v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+                key,
+                message: e.to_string(),
+            })
         }
         if let Some(v) = get("DATABASE_URL") {
             self.database_url = v;
@@ -219,7 +230,8 @@ mod tests {
     fn env_wins_over_file() {
         let mut c = Config::from_toml("port = 8000\n[http]\nstore_cors = \"http://a\"\n").unwrap();
         assert_eq!(c.port, 8000);
-        c.apply_env(|k| (k == "PORT").then(|| "7000".to_string())).unwrap();
+        c.apply_env(|k| (k == "PORT").then(|| "7000".to_string()))
+            .unwrap();
         assert_eq!(c.port, 7000);
         assert_eq!(c.http.store_cors, "http://a");
     }
@@ -227,8 +239,13 @@ mod tests {
     #[test]
     fn bad_values_name_the_variable() {
         let mut c = Config::default();
-        let err = c.apply_env(|k| (k == "PORT").then(|| "nine".to_string())).unwrap_err();
-        assert!(err.to_string().starts_with("invalid value for PORT"), "{err}");
+        let err = c
+            .apply_env(|k| (k == "PORT").then(|| "nine".to_string()))
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid value for PORT"),
+            "{err}"
+        );
         let err = c
             .apply_env(|k| (k == "STHENO_WORKER_MODE").then(|| "both".to_string()))
             .unwrap_err();

@@ -37,7 +37,16 @@ impl Container {
     ) -> Self {
         let keys = modules.iter().map(|(k, _, _)| *k).collect();
         let modules = modules.into_iter().map(|(_, t, m)| (t, m)).collect();
-        Self { inner: Arc::new(Inner { config, db, events, modules, keys, query }) }
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                db,
+                events,
+                modules,
+                keys,
+                query,
+            }),
+        }
     }
 
     /// The module of type `M`, if it was built.

@@ -1,8 +1,8 @@
 //! Reaching PostgreSQL: URL handling, creating the database if missing, and
 //! start-up errors that say which URL failed and what to do.
 
-use diesel::sql_types::{Bool, Text};
 use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use stheno_module_sdk::db::{self, DbPool};
 
@@ -15,7 +15,11 @@ pub enum DatabaseError {
     #[error("DATABASE_URL `{url}` is not a postgres:// URL with a database name")]
     BadUrl { url: String },
     #[error("cannot create database `{name}` at {url}: {reason}")]
-    Create { name: String, url: String, reason: String },
+    Create {
+        name: String,
+        url: String,
+        reason: String,
+    },
     #[error("{0}")]
     Pool(#[from] db::PoolBuildError),
 }
@@ -64,8 +68,12 @@ impl DbUrl {
 
 /// Hide the password of a URL for messages and logs.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
@@ -88,16 +96,21 @@ struct Exists {
 pub async fn ensure_database(url: &str) -> Result<(), DatabaseError> {
     let parsed = DbUrl::parse(url)?;
     let admin_url = parsed.with_name("postgres");
-    let mut conn = AsyncPgConnection::establish(&admin_url).await.map_err(|e| {
-        DatabaseError::Unreachable { url: redact(url), reason: e.to_string() }
-    })?;
-    let found: Exists = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists",
-    )
-    .bind::<Text, _>(parsed.name())
-    .get_result(&mut conn)
-    .await
-    .map_err(|e| DatabaseError::Unreachable { url: redact(url), reason: e.to_string() })?;
+    let mut conn = AsyncPgConnection::establish(&admin_url)
+        .await
+        .map_err(|e| DatabaseError::Unreachable {
+            url: redact(url),
+            reason: e.to_string(),
+        })?;
+    let found: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<Text, _>(parsed.name())
+            .get_result(&mut conn)
+            .await
+            .map_err(|e| DatabaseError::Unreachable {
+                url: redact(url),
+                reason: e.to_string(),
+            })?;
     if !found.exists {
         tracing::info!(database = parsed.name(), "creating database");
         let create = diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(parsed.name())))
@@ -128,7 +141,10 @@ pub async fn connect(url: &str, size: usize) -> Result<DbPool, DatabaseError> {
     diesel::sql_query("SELECT 1")
         .execute(&mut conn)
         .await
-        .map_err(|e| DatabaseError::Unreachable { url: redact(url), reason: e.to_string() })?;
+        .map_err(|e| DatabaseError::Unreachable {
+            url: redact(url),
+            reason: e.to_string(),
+        })?;
     Ok(pool)
 }
 
@@ -140,7 +156,10 @@ mod tests {
     fn urls_split_and_rebuild() {
         let u = DbUrl::parse("postgres://postgres@127.0.0.1:5432/stheno?sslmode=disable").unwrap();
         assert_eq!(u.name(), "stheno");
-        assert_eq!(u.with_name("postgres"), "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable");
+        assert_eq!(
+            u.with_name("postgres"),
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+        );
         assert!(DbUrl::parse("mysql://x/y").is_err());
         assert!(DbUrl::parse("postgres://host").is_err());
     }

@@ -55,8 +55,11 @@ pub fn resolve<'a>(
     configured: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<&'static ModuleRegistration>, LoadError> {
     let keys: BTreeSet<&str> = modules.iter().map(|m| m.key).collect();
-    let missing: Vec<String> =
-        configured.into_iter().filter(|k| !keys.contains(k)).map(String::from).collect();
+    let missing: Vec<String> = configured
+        .into_iter()
+        .filter(|k| !keys.contains(k))
+        .map(String::from)
+        .collect();
     if let Some(first) = missing.first().cloned() {
         return Err(LoadError::MissingConfigured { missing, first });
     }
@@ -152,7 +155,10 @@ mod tests {
         let err = resolve(&[&CART, &PRODUCT], []).unwrap_err();
         assert_eq!(
             err,
-            LoadError::MissingDependency { module: "cart".into(), missing: "pricing".into() }
+            LoadError::MissingDependency {
+                module: "cart".into(),
+                missing: "pricing".into()
+            }
         );
         assert!(err.to_string().contains("`stheno-pricing` crate"), "{err}");
     }

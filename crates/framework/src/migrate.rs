@@ -26,7 +26,11 @@ pub enum MigrationError {
     #[error("cannot connect to {url} to run migrations: {reason}")]
     Connect { url: String, reason: String },
     #[error("migration {version} of module `{module}` failed: {reason}")]
-    Failed { module: String, version: String, reason: String },
+    Failed {
+        module: String,
+        version: String,
+        reason: String,
+    },
     #[error("migration bookkeeping failed: {0}")]
     Bookkeeping(String),
 }
@@ -60,8 +64,12 @@ fn run_blocking(
     url: &str,
     modules: &[&'static ModuleRegistration],
 ) -> Result<Vec<Applied>, MigrationError> {
-    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)
-        .map_err(|e| MigrationError::Connect { url: redact(url), reason: e.to_string() })?;
+    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url).map_err(|e| {
+        MigrationError::Connect {
+            url: redact(url),
+            reason: e.to_string(),
+        }
+    })?;
     let book = |e: diesel::result::Error| MigrationError::Bookkeeping(e.to_string());
     conn.batch_execute(
         "CREATE TABLE IF NOT EXISTS stheno_migrations (
@@ -72,7 +80,8 @@ fn run_blocking(
         )",
     )
     .map_err(book)?;
-    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).map_err(book)?;
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .map_err(book)?;
     let result = apply_all(&mut conn, modules);
     let unlock = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
     let applied = result?;
@@ -86,7 +95,9 @@ fn apply_all(
 ) -> Result<Vec<Applied>, MigrationError> {
     let mut applied = Vec::new();
     for module in modules {
-        let Some(source) = (module.migrations)() else { continue };
+        let Some(source) = (module.migrations)() else {
+            continue;
+        };
         let fail = |version: String, reason: String| MigrationError::Failed {
             module: module.key.to_string(),
             version,
@@ -109,18 +120,23 @@ fn apply_all(
                 continue;
             }
             conn.transaction::<_, diesel::result::Error, _>(|c| {
-                migration.run(c).map_err(|e| {
-                    diesel::result::Error::QueryBuilderError(e.to_string().into())
-                })?;
-                diesel::sql_query("INSERT INTO stheno_migrations (module, version) VALUES ($1, $2)")
-                    .bind::<Text, _>(module.key)
-                    .bind::<Text, _>(&version)
-                    .execute(c)?;
+                migration
+                    .run(c)
+                    .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+                diesel::sql_query(
+                    "INSERT INTO stheno_migrations (module, version) VALUES ($1, $2)",
+                )
+                .bind::<Text, _>(module.key)
+                .bind::<Text, _>(&version)
+                .execute(c)?;
                 Ok(())
             })
             .map_err(|e| fail(version.clone(), e.to_string()))?;
             tracing::info!(module = module.key, %version, "migration applied");
-            applied.push(Applied { module: module.key, version });
+            applied.push(Applied {
+                module: module.key,
+                version,
+            });
         }
     }
     Ok(applied)

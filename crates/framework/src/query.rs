@@ -28,7 +28,9 @@ pub struct Query {
 
 impl Query {
     pub fn new(sources: impl IntoIterator<Item = Arc<dyn EntitySource>>) -> Self {
-        Self { sources: sources.into_iter().map(|s| (s.entity(), s)).collect() }
+        Self {
+            sources: sources.into_iter().map(|s| (s.entity(), s)).collect(),
+        }
     }
 
     /// Entities Query knows.
@@ -56,7 +58,9 @@ impl Query {
         selection: &Selection,
         ctx: QueryContext,
     ) -> Result<Record> {
-        let mut out = self.expand_boxed(entity, vec![record], selection, ctx).await?;
+        let mut out = self
+            .expand_boxed(entity, vec![record], selection, ctx)
+            .await?;
         Ok(out.pop().unwrap_or_default())
     }
 
@@ -112,7 +116,10 @@ impl Query {
                     }
                 }
             }
-            Ok(records.into_iter().map(|r| project(r, selection, relations)).collect())
+            Ok(records
+                .into_iter()
+                .map(|r| project(r, selection, relations))
+                .collect())
         })
     }
 }
@@ -169,7 +176,8 @@ mod tests {
                 .flat_map(|p| {
                     let id = record_id(p).unwrap().to_string();
                     (0..2).map(move |i| {
-                        let book = json!({"id": format!("{id}-b{i}"), "title": "T", "author_id": id});
+                        let book =
+                            json!({"id": format!("{id}-b{i}"), "title": "T", "author_id": id});
                         (id.clone(), book.as_object().unwrap().clone())
                     })
                 })
@@ -195,7 +203,10 @@ mod tests {
                 .iter()
                 .map(|p| {
                     let author = json!({"id": p["author_id"], "name": "A"});
-                    (record_id(p).unwrap().to_string(), author.as_object().unwrap().clone())
+                    (
+                        record_id(p).unwrap().to_string(),
+                        author.as_object().unwrap().clone(),
+                    )
                 })
                 .collect())
         }
@@ -203,17 +214,31 @@ mod tests {
 
     fn authors(n: usize) -> Vec<Record> {
         (0..n)
-            .map(|i| json!({"id": format!("a{i}"), "name": "A", "bio": "…"}).as_object().unwrap().clone())
+            .map(|i| {
+                json!({"id": format!("a{i}"), "name": "A", "bio": "…"})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            })
             .collect()
     }
 
     #[tokio::test]
     async fn relations_load_once_per_level_and_project() {
-        let source = Arc::new(Authors { calls: Mutex::new(vec![]) });
+        let source = Arc::new(Authors {
+            calls: Mutex::new(vec![]),
+        });
         let query = Query::new([source.clone() as Arc<dyn EntitySource>, Arc::new(Books)]);
         let sel = Selection::parse(["id", "books.title", "*books.author"]);
-        let out = query.expand("author", authors(3), &sel, QueryContext::ADMIN).await.unwrap();
-        assert_eq!(*source.calls.lock().unwrap(), vec![3], "one batch for three authors");
+        let out = query
+            .expand("author", authors(3), &sel, QueryContext::ADMIN)
+            .await
+            .unwrap();
+        assert_eq!(
+            *source.calls.lock().unwrap(),
+            vec![3],
+            "one batch for three authors"
+        );
         assert_eq!(
             Value::Object(out[1].clone()),
             json!({"id": "a1", "books": [
@@ -226,11 +251,16 @@ mod tests {
     #[tokio::test]
     async fn bare_relation_names_select_the_whole_relation() {
         let query = Query::new([
-            Arc::new(Authors { calls: Mutex::new(vec![]) }) as Arc<dyn EntitySource>,
+            Arc::new(Authors {
+                calls: Mutex::new(vec![]),
+            }) as Arc<dyn EntitySource>,
             Arc::new(Books),
         ]);
         let sel = Selection::parse(["id", "books"]);
-        let out = query.expand("author", authors(1), &sel, QueryContext::ADMIN).await.unwrap();
+        let out = query
+            .expand("author", authors(1), &sel, QueryContext::ADMIN)
+            .await
+            .unwrap();
         assert_eq!(out[0]["books"][0]["author_id"], "a0");
         assert!(out[0].get("name").is_none());
     }

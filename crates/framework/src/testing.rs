@@ -10,10 +10,10 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
+use diesel::QueryableByName;
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::sql_types::Text;
-use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use stheno_module_sdk::ModuleRegistration;
 use stheno_module_sdk::db::{self, DbPool};
@@ -58,12 +58,18 @@ impl TestDb {
         let modules = loader::resolve(&loader::collect(explicit)?, [])?;
         let server = DbUrl::parse(&server_url())?;
         let template = ensure_template(&server, &modules).await?;
-        let name = format!("stheno_test_{}", ulid::Ulid::new().to_string().to_lowercase());
+        let name = format!(
+            "stheno_test_{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
         let mut admin = AsyncPgConnection::establish(&server.with_name("postgres")).await?;
         let mut attempt = 0;
         loop {
-            let sql =
-                format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(&template));
+            let sql = format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quote_ident(&name),
+                quote_ident(&template)
+            );
             match diesel::sql_query(sql).execute(&mut admin).await {
                 Ok(_) => break,
                 // Two copies started at the same instant: PostgreSQL refuses
@@ -77,7 +83,12 @@ impl TestDb {
         }
         let url = server.with_name(&name);
         let pool = db::connect(&url, 8)?;
-        Ok(Self { server, name, url, pool })
+        Ok(Self {
+            server,
+            name,
+            url,
+            pool,
+        })
     }
 
     pub fn pool(&self) -> &DbPool {
@@ -91,17 +102,27 @@ impl TestDb {
     }
     /// A config pointing at this database, migrations already applied.
     pub fn config(&self) -> Config {
-        Config { database_url: self.url.clone(), migrate_on_start: false, ..Config::default() }
+        Config {
+            database_url: self.url.clone(),
+            migrate_on_start: false,
+            ..Config::default()
+        }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         let admin = self.server.with_name("postgres");
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&self.name));
+        let sql = format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(&self.name)
+        );
         // Drop runs inside the test's runtime; use a thread with its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let mut conn = AsyncPgConnection::establish(&admin).await.ok()?;
                 diesel::sql_query(sql).execute(&mut conn).await.ok()
@@ -128,7 +149,9 @@ async fn ensure_template(
     }
     let name = format!("stheno_tmpl_{:016x}", hasher.finish());
     let mut admin = AsyncPgConnection::establish(&server.with_name("postgres")).await?;
-    diesel::sql_query("SELECT pg_advisory_lock(7368756e6f)").execute(&mut admin).await?;
+    diesel::sql_query("SELECT pg_advisory_lock(736875656)")
+        .execute(&mut admin)
+        .await?;
     let result = async {
         let existing: Vec<Name> =
             diesel::sql_query("SELECT datname FROM pg_database WHERE datname = $1")
@@ -137,9 +160,12 @@ async fn ensure_template(
                 .await?;
         if !existing.iter().any(|n| n.datname == name) {
             let building = format!("{name}_building");
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&building)))
-                .execute(&mut admin)
-                .await?;
+            diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&building)
+            ))
+            .execute(&mut admin)
+            .await?;
             diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(&building)))
                 .execute(&mut admin)
                 .await?;
@@ -155,7 +181,9 @@ async fn ensure_template(
         TestResult::Ok(())
     }
     .await;
-    let _ = diesel::sql_query("SELECT pg_advisory_unlock(7368756e6f)").execute(&mut admin).await;
+    let _ = diesel::sql_query("SELECT pg_advisory_unlock(736875656)")
+        .execute(&mut admin)
+        .await;
     result?;
     Ok(name)
 }

@@ -140,9 +140,20 @@ mod tests {
             body_of(&Error::not_found("Product with id: p was not found")),
             json!({"type": "not_found", "message": "Product with id: p was not found"})
         );
-        assert_eq!(body_of(&Error::internal("secret sql")).get("message").unwrap(), "An unknown error occurred.");
-        assert_eq!(body_of(&Error::conflict("x"))["code"], "invalid_state_error");
-        assert_eq!(body_of(&Error::duplicate("dup"))["code"], "invalid_request_error");
+        assert_eq!(
+            body_of(&Error::internal("secret sql"))
+                .get("message")
+                .unwrap(),
+            "An unknown error occurred."
+        );
+        assert_eq!(
+            body_of(&Error::conflict("x"))["code"],
+            "invalid_state_error"
+        );
+        assert_eq!(
+            body_of(&Error::duplicate("dup"))["code"],
+            "invalid_request_error"
+        );
         assert_eq!(
             body_of(&Error::not_allowed("no").with_code("insufficient_inventory")),
             json!({"code": "insufficient_inventory", "type": "not_allowed", "message": "no"})

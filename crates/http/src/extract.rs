@@ -35,9 +35,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| {
-                Error::invalid_data(format!("Invalid request body: {e}"))
-            })?;
+            let bytes = bytes
+                .await
+                .map_err(|e| Error::invalid_data(format!("Invalid request body: {e}")))?;
             if bytes.len() > BODY_LIMIT {
                 return Err(Error::invalid_data(format!(
                     "request entity too large: the limit is {BODY_LIMIT} bytes"
@@ -71,7 +71,10 @@ pub struct ListQuery<F> {
 impl<F> ListQuery<F> {
     /// The page to read, with the route's default limit.
     pub fn page(&self, default_limit: i64) -> Page {
-        Page::new(self.offset.unwrap_or(0), self.limit.unwrap_or(default_limit))
+        Page::new(
+            self.offset.unwrap_or(0),
+            self.limit.unwrap_or(default_limit),
+        )
     }
     /// The ordering asked for, or `default`.
     pub fn order_by(&self, default: Option<OrderBy>) -> Vec<OrderBy> {
@@ -86,7 +89,10 @@ impl<F> ListQuery<F> {
     }
 }
 
-fn take_string(map: &mut serde_json::Map<String, Value>, key: &str) -> Result<Option<String>, Error> {
+fn take_string(
+    map: &mut serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, Error> {
     match map.remove(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -97,7 +103,9 @@ fn take_string(map: &mut serde_json::Map<String, Value>, key: &str) -> Result<Op
 }
 
 fn take_number(map: &mut serde_json::Map<String, Value>, key: &str) -> Result<Option<i64>, Error> {
-    let Some(raw) = take_string(map, key)? else { return Ok(None) };
+    let Some(raw) = take_string(map, key)? else {
+        return Ok(None);
+    };
     match raw.trim().parse::<i64>() {
         Ok(n) if n >= 0 => Ok(Some(n)),
         Ok(_) => Err(Error::invalid_data(format!(
@@ -112,7 +120,9 @@ fn take_number(map: &mut serde_json::Map<String, Value>, key: &str) -> Result<Op
 /// Split a parsed query string into the common list parameters and the rest.
 pub fn parse_list<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>, Error> {
     let Value::Object(mut map) = parse_query(query)? else {
-        return Err(Error::invalid_data("Invalid request: malformed query string"));
+        return Err(Error::invalid_data(
+            "Invalid request: malformed query string",
+        ));
     };
     let fields = take_string(&mut map, "fields")?;
     let limit = take_number(&mut map, "limit")?;
@@ -128,7 +138,14 @@ pub fn parse_list<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>, Erro
         }
     };
     let filters = from_value(Value::Object(map), true)?;
-    Ok(ListQuery { fields, limit, offset, order, with_deleted, filters })
+    Ok(ListQuery {
+        fields,
+        limit,
+        offset,
+        order,
+        with_deleted,
+        filters,
+    })
 }
 
 impl<F: DeserializeOwned> FromRequest for ListQuery<F> {
@@ -161,9 +178,10 @@ mod tests {
 
     #[test]
     fn list_params_are_split_from_filters() {
-        let q: ListQuery<F> =
-            parse_list("limit=5&offset=10&order=-created_at&fields=%2Btitle&q=shirt&is_giftcard=false")
-                .unwrap();
+        let q: ListQuery<F> = parse_list(
+            "limit=5&offset=10&order=-created_at&fields=%2Btitle&q=shirt&is_giftcard=false",
+        )
+        .unwrap();
         assert_eq!(q.page(50), Page::new(10, 5));
         assert_eq!(q.order_by(None), vec![OrderBy::desc("created_at")]);
         assert_eq!(q.fields.as_deref(), Some("+title"));
@@ -174,7 +192,10 @@ mod tests {
     #[test]
     fn bad_params_are_400s() {
         let err = parse_list::<F>("limit=abc").unwrap_err();
-        assert_eq!(err.message(), "Invalid request: Expected type: 'number' for field 'limit', got: 'abc'");
+        assert_eq!(
+            err.message(),
+            "Invalid request: Expected type: 'number' for field 'limit', got: 'abc'"
+        );
         let err = parse_list::<F>("foo=1").unwrap_err();
         assert_eq!(err.message(), "Invalid request: Unrecognized fields: 'foo'");
         let err = parse_list::<F>("offset=-1").unwrap_err();

@@ -92,7 +92,9 @@ pub async fn require_admin(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             let (scheme, token) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_owned())
         });
     let ok = match (secret, given) {
         (Some(secret), Some(given)) => {
@@ -118,14 +120,18 @@ pub fn cors(origins: &str) -> Cors {
         match entry.strip_prefix('/').and_then(|e| e.strip_suffix('/')) {
             Some(re) => match regex_lite::Regex::new(re) {
                 Ok(re) => patterns.push(re),
-                Err(e) => tracing::warn!(pattern = entry, error = %e, "ignoring invalid CORS pattern"),
+                Err(e) => {
+                    tracing::warn!(pattern = entry, error = %e, "ignoring invalid CORS pattern")
+                }
             },
             None => literal.push(entry.to_string()),
         }
     }
     Cors::default()
         .allowed_origin_fn(move |origin, _| {
-            let Ok(origin) = origin.to_str() else { return false };
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
             literal.iter().any(|o| o == origin) || patterns.iter().any(|p| p.is_match(origin))
         })
         .allow_any_method()

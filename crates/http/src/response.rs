@@ -8,7 +8,10 @@ use stheno_module_sdk::list::Page;
 /// `{<key>: [...], count, offset, limit}`.
 pub fn list(key: &str, items: Vec<Record>, count: i64, page: Page) -> HttpResponse {
     let mut body = Map::with_capacity(4);
-    body.insert(key.to_string(), Value::Array(items.into_iter().map(Value::Object).collect()));
+    body.insert(
+        key.to_string(),
+        Value::Array(items.into_iter().map(Value::Object).collect()),
+    );
     body.insert("count".into(), json!(count));
     body.insert("offset".into(), json!(page.offset));
     body.insert("limit".into(), json!(page.limit));
@@ -28,7 +31,12 @@ pub fn deleted(id: &str, object: &str) -> HttpResponse {
 }
 
 /// `{id, object, deleted: true, parent: {...}}` for nested deletes.
-pub fn deleted_with_parent(id: &str, object: &str, parent_key: &str, parent: Record) -> HttpResponse {
+pub fn deleted_with_parent(
+    id: &str,
+    object: &str,
+    parent_key: &str,
+    parent: Record,
+) -> HttpResponse {
     let mut body = json!({ "id": id, "object": object, "deleted": true });
     body["parent"] = Value::Object(parent);
     let _ = parent_key;

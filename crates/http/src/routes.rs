@@ -48,7 +48,10 @@ pub struct Routes {
 
 impl std::fmt::Debug for Routes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Routes").field("namespace", &self.namespace).field("name", &self.name).finish()
+        f.debug_struct("Routes")
+            .field("namespace", &self.namespace)
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -57,7 +60,11 @@ inventory::collect!(Routes);
 /// Every route set registered in the linked crates plus `explicit`, each once.
 pub fn all_routes(explicit: &[Routes]) -> Vec<Routes> {
     let mut out: Vec<Routes> = Vec::new();
-    for r in inventory::iter::<Routes>.into_iter().copied().chain(explicit.iter().copied()) {
+    for r in inventory::iter::<Routes>
+        .into_iter()
+        .copied()
+        .chain(explicit.iter().copied())
+    {
         if !out.iter().any(|o| o.name == r.name) {
             out.push(r);
         }

@@ -11,13 +11,17 @@ use crate::routes::{Namespace, Routes, all_routes};
 
 /// `GET /health`: 200 `OK` once the app is serving.
 async fn health() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body("OK")
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body("OK")
 }
 
 /// Unknown routes answer like Express: 404 `Cannot GET /path`.
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let text = format!("Cannot {} {}", req.method(), req.path());
-    HttpResponse::NotFound().content_type("text/html; charset=utf-8").body(text)
+    HttpResponse::NotFound()
+        .content_type("text/html; charset=utf-8")
+        .body(text)
 }
 
 fn scope_routes(routes: &[Routes], ns: Namespace) -> impl Fn(&mut web::ServiceConfig) + '_ {
@@ -79,7 +83,9 @@ pub async fn serve(container: Container, explicit: Vec<Routes>) -> std::io::Resu
         );
     }
     let workers = config.http.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     });
     let server = HttpServer::new(move || app(container.clone(), explicit.clone()))
         .workers(workers)

@@ -65,8 +65,12 @@ fn lookup_mut<'a>(value: &'a mut Value, path: &[String]) -> Option<&'a mut Value
 }
 
 fn try_coerce(value: &mut Value, path: &[String], message: &str) -> bool {
-    let Some(expected) = expected_type(message) else { return false };
-    let Some(slot) = lookup_mut(value, path) else { return false };
+    let Some(expected) = expected_type(message) else {
+        return false;
+    };
+    let Some(slot) = lookup_mut(value, path) else {
+        return false;
+    };
     let Value::String(s) = slot else { return false };
     let replacement = match expected {
         "boolean" => match s.as_str() {
@@ -96,9 +100,12 @@ fn expected_type(message: &str) -> Option<&'static str> {
         "boolean"
     } else if e.contains("string") || e.contains("str") && !e.contains("struct") {
         "string"
-    } else if ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "integer", "number", "float"]
-        .iter()
-        .any(|t| e.contains(t))
+    } else if [
+        "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "integer", "number",
+        "float",
+    ]
+    .iter()
+    .any(|t| e.contains(t))
     {
         "number"
     } else if e.contains("sequence") || e.contains("array") {
@@ -122,7 +129,11 @@ fn describe(value: &Value, path: &[String], message: &str) -> String {
     let field = path.join(", ");
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        let full = if field.is_empty() { name.to_string() } else { format!("{field}, {name}") };
+        let full = if field.is_empty() {
+            name.to_string()
+        } else {
+            format!("{field}, {name}")
+        };
         return format!("Field '{full}' is required");
     }
     if let Some(rest) = message.strip_prefix("unknown field `") {
@@ -133,14 +144,29 @@ fn describe(value: &Value, path: &[String], message: &str) -> String {
         let got = rest.split('`').next().unwrap_or_default();
         let allowed: Vec<&str> = rest
             .split_once("expected ")
-            .map(|(_, e)| e.split('`').filter(|s| !s.trim().is_empty() && !s.contains(',') && *s != "one of " && !s.starts_with(" or")).collect())
+            .map(|(_, e)| {
+                e.split('`')
+                    .filter(|s| {
+                        !s.trim().is_empty()
+                            && !s.contains(',')
+                            && *s != "one of "
+                            && !s.starts_with(" or")
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        return format!("Expected: '{}' for field '{field}', but got: '{got}'", allowed.join(", "));
+        return format!(
+            "Expected: '{}' for field '{field}', but got: '{got}'",
+            allowed.join(", ")
+        );
     }
     if message.starts_with("invalid type") {
         return match (lookup(value, path), expected_type(message)) {
             (Some(v), Some(expected)) if !v.is_null() => {
-                format!("Expected type: '{expected}' for field '{field}', got: '{}'", render(v))
+                format!(
+                    "Expected type: '{expected}' for field '{field}', got: '{}'",
+                    render(v)
+                )
             }
             (_, Some(expected)) if lookup(value, path).is_some_and(Value::is_null) => {
                 format!("Expected type: '{expected}' for field '{field}', got: 'null'")
@@ -148,7 +174,11 @@ fn describe(value: &Value, path: &[String], message: &str) -> String {
             _ => format!("Field '{field}' is required"),
         };
     }
-    if field.is_empty() { message.to_string() } else { format!("{message} for field '{field}'") }
+    if field.is_empty() {
+        message.to_string()
+    } else {
+        format!("{message} for field '{field}'")
+    }
 }
 
 /// Parse a query string (qs syntax: `a[]=1&a[]=2`, `a[b]=c`) into JSON.
@@ -197,8 +227,14 @@ mod tests {
     #[test]
     fn messages_match_medusa() {
         check(json!({}), "Invalid request: Field 'region_id' is required");
-        check(json!({"region_id": 123}), "Invalid request: Expected type: 'string' for field 'region_id', got: '123'");
-        check(json!({"region_id": "r", "foo": 1}), "Invalid request: Unrecognized fields: 'foo'");
+        check(
+            json!({"region_id": 123}),
+            "Invalid request: Expected type: 'string' for field 'region_id', got: '123'",
+        );
+        check(
+            json!({"region_id": "r", "foo": 1}),
+            "Invalid request: Unrecognized fields: 'foo'",
+        );
         check(
             json!({"region_id": "r", "status": "x"}),
             "Invalid request: Expected: 'draft, published' for field 'status', but got: 'x'",
@@ -208,7 +244,10 @@ mod tests {
             json!({"region_id": "r", "items": [{"quantity": "2"}]}),
             "Invalid request: Field 'items, 0, quantity' is required",
         );
-        check(json!({"region_id": "r", "items": [{}]}), "Invalid request: Field 'items, 0, quantity' is required");
+        check(
+            json!({"region_id": "r", "items": [{}]}),
+            "Invalid request: Field 'items, 0, quantity' is required",
+        );
     }
 
     #[test]

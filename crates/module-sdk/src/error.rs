@@ -68,7 +68,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { kind, message: message.into(), code: None, source: None }
+        Self {
+            kind,
+            message: message.into(),
+            code: None,
+            source: None,
+        }
     }
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::NotFound, message)
@@ -127,7 +132,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -163,7 +170,11 @@ impl From<diesel::result::Error> for Error {
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for Error {
     fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        Error::new(ErrorKind::DatabaseError, "Could not get a database connection").with_source(err)
+        Error::new(
+            ErrorKind::DatabaseError,
+            "Could not get a database connection",
+        )
+        .with_source(err)
     }
 }
 

@@ -22,12 +22,17 @@ pub struct Event {
 
 impl Event {
     pub fn new(name: impl Into<String>, data: Value) -> Self {
-        Self { name: name.into(), data }
+        Self {
+            name: name.into(),
+            data,
+        }
     }
 
     /// One `{id}` event per id: what Medusa's entity events carry.
     pub fn for_ids<'a>(name: &str, ids: impl IntoIterator<Item = &'a str>) -> Vec<Event> {
-        ids.into_iter().map(|id| Event::new(name, serde_json::json!({ "id": id }))).collect()
+        ids.into_iter()
+            .map(|id| Event::new(name, serde_json::json!({ "id": id })))
+            .collect()
     }
 }
 
@@ -63,14 +68,22 @@ impl RecordingEventBus {
     }
     /// Names of the recorded events, without clearing.
     pub fn names(&self) -> Vec<String> {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|e| e.name.clone()).collect()
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|e| e.name.clone())
+            .collect()
     }
 }
 
 #[async_trait]
 impl EventBus for RecordingEventBus {
     async fn emit(&self, events: Vec<Event>) -> Result<()> {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).extend(events);
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(events);
         Ok(())
     }
 }

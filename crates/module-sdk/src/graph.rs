@@ -33,10 +33,18 @@ pub struct RelationDef {
 
 impl RelationDef {
     pub const fn many(name: &'static str, target: &'static str) -> Self {
-        Self { name, target, cardinality: Cardinality::Many }
+        Self {
+            name,
+            target,
+            cardinality: Cardinality::Many,
+        }
     }
     pub const fn one(name: &'static str, target: &'static str) -> Self {
-        Self { name, target, cardinality: Cardinality::One }
+        Self {
+            name,
+            target,
+            cardinality: Cardinality::One,
+        }
     }
 }
 
@@ -120,9 +128,8 @@ impl Selection {
             return Ok(Selection::parse(config.defaults.iter().copied()));
         };
         let entries: Vec<&str> = fields.split(',').filter(|e| !e.trim().is_empty()).collect();
-        let has_modifier = |e: &str| {
-            e.starts_with(['+', '-', '*', ' ', '\t']) || e.trim_end().ends_with(".*")
-        };
+        let has_modifier =
+            |e: &str| e.starts_with(['+', '-', '*', ' ', '\t']) || e.trim_end().ends_with(".*");
         let mut list: Vec<String> = if entries.iter().all(|e| has_modifier(e)) {
             config.defaults.iter().map(|s| s.to_string()).collect()
         } else {
@@ -160,8 +167,11 @@ impl Selection {
             });
         }
         if let Some(max) = config.max_depth {
-            let too_deep: Vec<&str> =
-                list.iter().filter(|e| depth(e) > max).map(String::as_str).collect();
+            let too_deep: Vec<&str> = list
+                .iter()
+                .filter(|e| depth(e) > max)
+                .map(String::as_str)
+                .collect();
             if !too_deep.is_empty() {
                 return Err(Error::invalid_data(format!(
                     "The following fields expand more than the maximum of {max} allowed relations: {}",
@@ -186,7 +196,10 @@ impl Selection {
             while let Some(part) = parts.next() {
                 if parts.peek().is_none() {
                     if star {
-                        node.relations.entry(part.to_string()).or_default().all_scalars = true;
+                        node.relations
+                            .entry(part.to_string())
+                            .or_default()
+                            .all_scalars = true;
                     } else {
                         node.fields.insert(part.to_string());
                     }
@@ -200,7 +213,10 @@ impl Selection {
 
     /// Everything, one level: used for relation names selected bare (`tags`).
     pub fn all() -> Selection {
-        Selection { all_scalars: true, ..Default::default() }
+        Selection {
+            all_scalars: true,
+            ..Default::default()
+        }
     }
 }
 
@@ -221,12 +237,20 @@ mod tests {
 
     const DEFAULTS: &[&str] = &["id", "title", "*variants", "*variants.options"];
     fn cfg() -> FieldsConfig<'static> {
-        FieldsConfig { defaults: DEFAULTS, allowed: None, max_depth: None }
+        FieldsConfig {
+            defaults: DEFAULTS,
+            allowed: None,
+            max_depth: None,
+        }
     }
 
     fn check(fields: Option<&str>, expected: &[&str]) {
         let got = Selection::from_fields(cfg(), fields).unwrap();
-        assert_eq!(got, Selection::parse(expected.iter().copied()), "fields={fields:?}");
+        assert_eq!(
+            got,
+            Selection::parse(expected.iter().copied()),
+            "fields={fields:?}"
+        );
     }
 
     #[test]
@@ -236,11 +260,23 @@ mod tests {
 
     #[test]
     fn modifiers_adjust_defaults() {
-        check(Some("+metadata"), &["id", "title", "*variants", "*variants.options", "metadata"]);
-        check(Some(" metadata"), &["id", "title", "*variants", "*variants.options", "metadata"]);
+        check(
+            Some("+metadata"),
+            &["id", "title", "*variants", "*variants.options", "metadata"],
+        );
+        check(
+            Some(" metadata"),
+            &["id", "title", "*variants", "*variants.options", "metadata"],
+        );
         check(Some("-variants"), &["id", "title"]);
-        check(Some("*images"), &["id", "title", "*variants", "*variants.options", "*images"]);
-        check(Some("images.*,"), &["id", "title", "*variants", "*variants.options", "*images"]);
+        check(
+            Some("*images"),
+            &["id", "title", "*variants", "*variants.options", "*images"],
+        );
+        check(
+            Some("images.*,"),
+            &["id", "title", "*variants", "*variants.options", "*images"],
+        );
     }
 
     #[test]
@@ -259,14 +295,22 @@ mod tests {
 
     #[test]
     fn off_list_fields_are_dropped() {
-        let config = FieldsConfig { defaults: &["id", "title"], allowed: Some(&["metadata"]), max_depth: None };
+        let config = FieldsConfig {
+            defaults: &["id", "title"],
+            allowed: Some(&["metadata"]),
+            max_depth: None,
+        };
         let s = Selection::from_fields(config, Some("id,title,metadata,foo")).unwrap();
         assert_eq!(s, Selection::parse(["id", "title", "metadata"]));
     }
 
     #[test]
     fn depth_limit_is_enforced() {
-        let config = FieldsConfig { defaults: &["id"], allowed: None, max_depth: Some(2) };
+        let config = FieldsConfig {
+            defaults: &["id"],
+            allowed: None,
+            max_depth: Some(2),
+        };
         let err = Selection::from_fields(config, Some("+a.b.c.d")).unwrap_err();
         assert_eq!(
             err.message(),

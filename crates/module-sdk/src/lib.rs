@@ -41,9 +41,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use module::{Migrations, Module, ModuleContext, ModuleRegistration};
 
 // Re-exported so the registration macros work from crates that do not depend on them directly.
+pub use async_trait::async_trait;
 #[doc(hidden)]
 pub use inventory;
-pub use async_trait::async_trait;
 
 /// Everything a module author usually needs, in one import.
 pub mod prelude {

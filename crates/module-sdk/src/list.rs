@@ -17,7 +17,10 @@ impl Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Self { offset: 0, limit: 20 }
+        Self {
+            offset: 0,
+            limit: 20,
+        }
     }
 }
 
@@ -43,13 +46,22 @@ impl OrderBy {
             Some(f) => (f, Direction::Desc),
             None => (s.strip_prefix('+').unwrap_or(s), Direction::Asc),
         };
-        (!field.is_empty()).then(|| OrderBy { field: field.to_string(), direction })
+        (!field.is_empty()).then(|| OrderBy {
+            field: field.to_string(),
+            direction,
+        })
     }
     pub fn asc(field: &str) -> Self {
-        Self { field: field.into(), direction: Direction::Asc }
+        Self {
+            field: field.into(),
+            direction: Direction::Asc,
+        }
     }
     pub fn desc(field: &str) -> Self {
-        Self { field: field.into(), direction: Direction::Desc }
+        Self {
+            field: field.into(),
+            direction: Direction::Desc,
+        }
     }
 }
 
@@ -77,9 +89,11 @@ impl<'de> Deserialize<'de> for OneOrMany {
         }
         Ok(OneOrMany(match Input::deserialize(d)? {
             Input::One(s) => vec![s],
-            Input::Many(v) if v.len() == 1 && v[0].contains(',') => {
-                v[0].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-            }
+            Input::Many(v) if v.len() == 1 && v[0].contains(',') => v[0]
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
             Input::Many(v) => v,
         }))
     }
@@ -109,7 +123,10 @@ mod tests {
 
     #[test]
     fn order_parses_direction() {
-        assert_eq!(OrderBy::parse("-created_at"), Some(OrderBy::desc("created_at")));
+        assert_eq!(
+            OrderBy::parse("-created_at"),
+            Some(OrderBy::desc("created_at"))
+        );
         assert_eq!(OrderBy::parse("title"), Some(OrderBy::asc("title")));
         assert_eq!(OrderBy::parse("-"), None);
     }

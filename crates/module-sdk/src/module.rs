@@ -69,7 +69,12 @@ impl ModuleContext {
         options: serde_json::Value,
         events: Arc<dyn EventBus>,
     ) -> Self {
-        Self { key, db, options, events }
+        Self {
+            key,
+            db,
+            options,
+            events,
+        }
     }
     /// The module's key.
     pub fn key(&self) -> &'static str {
@@ -150,7 +155,11 @@ fn build_erased<M: Module>(
     Box::pin(async move {
         let module = Arc::new(M::build(&ctx).await?);
         let sources = module.entity_sources();
-        Ok(BuiltModule { type_id: TypeId::of::<M>(), instance: module, sources })
+        Ok(BuiltModule {
+            type_id: TypeId::of::<M>(),
+            instance: module,
+            sources,
+        })
     })
 }
 

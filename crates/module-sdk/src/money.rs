@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn raw_twin_has_precision() {
         let a = Amount(Decimal::new(1500, 0));
-        assert_eq!(a.raw(), serde_json::json!({"value": "1500", "precision": 20}));
+        assert_eq!(
+            a.raw(),
+            serde_json::json!({"value": "1500", "precision": 20})
+        );
     }
 
     #[test]

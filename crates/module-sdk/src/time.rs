@@ -35,7 +35,9 @@ mod tests {
 
     #[test]
     fn iso_matches_javascript() {
-        let t = DateTime::parse_from_rfc3339("2024-10-24T12:00:00.123456Z").unwrap().to_utc();
+        let t = DateTime::parse_from_rfc3339("2024-10-24T12:00:00.123456Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(to_iso(&t), "2024-10-24T12:00:00.123Z");
     }
 }

@@ -1,0 +1,24 @@
+# Stheno tasks. `just --list` shows them.
+
+# Run the example server on defaults (migrates on start).
+run:
+    cargo run -p basic-store
+
+# Load the demo catalog into the configured database.
+seed:
+    cargo run -p basic-store -- seed
+
+# The whole test suite (needs PostgreSQL; see README).
+test:
+    cargo test --workspace --all-features
+
+fmt:
+    cargo fmt --all
+
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Benchmark the example server with wrk (release build, demo seed, own database).
+bench:
+    scripts/bench.sh
