@@ -21,7 +21,7 @@ pub mod validate;
 
 pub use error::{ApiError, ApiResult};
 pub use extract::{Body, ListQuery, NoFilters, RetrieveQuery};
-pub use routes::{Namespace, Routes};
+pub use routes::{Namespace, RequestHook, Routes};
 
 #[doc(hidden)]
 pub use inventory;

@@ -139,3 +139,28 @@ pub fn cors(origins: &str) -> Cors {
         .supports_credentials()
         .max_age(3600)
 }
+
+/// Run the registered [`crate::RequestHook`]s of the request's namespace.
+pub async fn run_hooks(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
+    use crate::routes::{Namespace, hooks_for};
+    let path = req.path();
+    let namespace = if path.starts_with("/store") {
+        Namespace::Store
+    } else if path.starts_with("/admin") {
+        Namespace::Admin
+    } else if path.starts_with("/auth") {
+        Namespace::Auth
+    } else {
+        Namespace::Root
+    };
+    for hook in hooks_for(namespace) {
+        if let Err(err) = (hook.hook)(&req) {
+            let res = err.error_response();
+            return Ok(req.into_response(res).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

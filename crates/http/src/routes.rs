@@ -1,8 +1,14 @@
 //! Route registration: any linked crate contributes routes, the way Medusa
 //! apps add files under `src/api`.
 //!
-//! ```ignore
-//! fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+//! ```
+//! use actix_web::{HttpResponse, web};
+//! use stheno_http::Namespace;
+//!
+//! async fn list_brands() -> HttpResponse {
+//!     HttpResponse::Ok().json(serde_json::json!({"brands": []}))
+//! }
+//! fn configure(cfg: &mut web::ServiceConfig) {
 //!     cfg.route("/brands", web::get().to(list_brands));
 //! }
 //! stheno_http::register_routes!(Namespace::Admin, configure);
@@ -81,6 +87,56 @@ macro_rules! register_routes {
                 namespace: $namespace,
                 name: concat!(module_path!(), "::", stringify!($configure)),
                 configure: $configure,
+            }
+        }
+    };
+}
+
+/// A request hook: middleware contributed by any linked crate, run before the
+/// handlers of its namespace (`/store`, `/admin` after the admin guard,
+/// `/auth`). It may reject the
+/// request with an [`crate::ApiError`] or annotate it through
+/// `req.extensions_mut()`, like a Medusa `middlewares.ts` entry.
+///
+/// ```
+/// use stheno_http::{ApiError, Namespace, RequestHook};
+/// use stheno_module_sdk::Error;
+///
+/// fn require_json(req: &actix_web::dev::ServiceRequest) -> Result<(), ApiError> {
+///     if req.method() == actix_web::http::Method::POST
+///         && req.headers().get("content-type").is_some_and(|v| v != "application/json")
+///     {
+///         return Err(Error::invalid_data("Send JSON").into());
+///     }
+///     Ok(())
+/// }
+/// stheno_http::register_hook!(Namespace::Admin, require_json);
+/// ```
+#[derive(Clone, Copy)]
+pub struct RequestHook {
+    pub namespace: Namespace,
+    pub name: &'static str,
+    pub hook: fn(&actix_web::dev::ServiceRequest) -> Result<(), crate::ApiError>,
+}
+
+inventory::collect!(RequestHook);
+
+/// Every registered request hook of `namespace`, in registration order.
+pub fn hooks_for(namespace: Namespace) -> impl Iterator<Item = &'static RequestHook> {
+    inventory::iter::<RequestHook>
+        .into_iter()
+        .filter(move |h| h.namespace == namespace)
+}
+
+/// Register a request hook for a namespace.
+#[macro_export]
+macro_rules! register_hook {
+    ($namespace:expr, $hook:path) => {
+        $crate::inventory::submit! {
+            $crate::RequestHook {
+                namespace: $namespace,
+                name: concat!(module_path!(), "::", stringify!($hook)),
+                hook: $hook,
             }
         }
     };

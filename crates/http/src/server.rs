@@ -6,7 +6,7 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use stheno_framework::Container;
 
-use crate::middleware::{cors, observe, require_admin};
+use crate::middleware::{cors, observe, require_admin, run_hooks};
 use crate::routes::{Namespace, Routes, all_routes};
 
 /// `GET /health`: 200 `OK` once the app is serving.
@@ -55,17 +55,20 @@ pub fn app(
         .route("/health", web::get().to(health))
         .service(
             web::scope("/store")
+                .wrap(from_fn(run_hooks))
                 .wrap(cors(&http.store_cors))
                 .configure(scope_routes(&routes, Namespace::Store)),
         )
         .service(
             web::scope("/admin")
+                .wrap(from_fn(run_hooks))
                 .wrap(from_fn(require_admin))
                 .wrap(cors(&http.admin_cors))
                 .configure(scope_routes(&routes, Namespace::Admin)),
         )
         .service(
             web::scope("/auth")
+                .wrap(from_fn(run_hooks))
                 .wrap(cors(&http.auth_cors))
                 .configure(scope_routes(&routes, Namespace::Auth)),
         )

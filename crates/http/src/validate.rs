@@ -48,10 +48,12 @@ fn path_of(err: &serde_path_to_error::Error<serde_json::Error>) -> Vec<String> {
         .collect()
 }
 
+/// The value at `path`, walking plain objects only — as Medusa does when it
+/// words an issue, so a wrongly typed value inside an array element reads as
+/// "required" (seen live on 2.21.2).
 fn lookup<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter().try_fold(value, |v, seg| match v {
         Value::Object(m) => m.get(seg),
-        Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
         _ => None,
     })
 }
@@ -95,7 +97,7 @@ fn try_coerce(value: &mut Value, path: &[String], message: &str) -> bool {
 /// Map serde's "expected …" wording to a JSON type name.
 fn expected_type(message: &str) -> Option<&'static str> {
     let expected = message.split(", expected ").nth(1)?;
-    let e = expected.trim_end_matches(|c: char| c == '.' || c.is_ascii_digit() || c == ' ');
+    let e = expected.trim_end_matches(['.', ' ']);
     Some(if e.contains("bool") {
         "boolean"
     } else if e.contains("string") || e.contains("str") && !e.contains("struct") {
