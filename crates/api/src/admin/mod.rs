@@ -1,0 +1,86 @@
+//! Admin API for the catalog. Every route sits behind the `/admin` guard.
+//!
+//! Mutations call the product module directly for now; they move onto
+//! workflows (with compensation) when the workflow engine lands.
+
+mod catalog;
+mod products;
+
+use actix_web::web;
+use serde::Deserialize;
+use serde_json::Value;
+use stheno_http::validate::from_value;
+use stheno_module_sdk::Error;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    products::configure(cfg);
+    catalog::configure(cfg);
+}
+
+/// `{add?: [ids], remove?: [ids]}` of link batch routes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LinkBatch {
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+/// `{create?: [...], update?: [{id, ...}], delete?: [ids]}` of batch routes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Batch {
+    #[serde(default)]
+    pub create: Vec<Value>,
+    #[serde(default)]
+    pub update: Vec<Value>,
+    #[serde(default)]
+    pub delete: Vec<String>,
+}
+
+impl Batch {
+    /// Validate every entry up front, so a bad entry rejects the whole batch
+    /// before anything is written. Messages name the entry (`create, 1, title`).
+    pub fn parse<C, U>(self) -> Result<(Vec<C>, Vec<(String, U)>, Vec<String>), Error>
+    where
+        C: serde::de::DeserializeOwned,
+        U: serde::de::DeserializeOwned,
+    {
+        let prefix = |section: &str, i: usize, e: Error| {
+            let msg = e
+                .message()
+                .strip_prefix("Invalid request: ")
+                .unwrap_or(e.message())
+                .to_string();
+            Error::invalid_data(format!("Invalid request: {section}, {i}: {msg}"))
+        };
+        let create = self
+            .create
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| from_value::<C>(v, false).map_err(|e| prefix("create", i, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let update = self
+            .update
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let Value::Object(mut map) = v else {
+                    return Err(Error::invalid_data(format!(
+                        "Invalid request: Expected type: 'object' for field 'update, {i}'"
+                    )));
+                };
+                let Some(Value::String(id)) = map.remove("id") else {
+                    return Err(Error::invalid_data(format!(
+                        "Invalid request: Field 'update, {i}, id' is required"
+                    )));
+                };
+                let input = from_value::<U>(Value::Object(map), false)
+                    .map_err(|e| prefix("update", i, e))?;
+                Ok((id, input))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((create, update, self.delete))
+    }
+}

@@ -1,0 +1,439 @@
+//! `/admin/products*`: products, their variants and options.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use stheno_framework::Container;
+use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
+use stheno_module_sdk::Error;
+use stheno_module_sdk::graph::{QueryContext, Selection};
+use stheno_module_sdk::list::{DateFilter, OneOrMany, Page};
+use stheno_product::models::{ProductStatus, ProductVariant};
+use stheno_product::{
+    CreateProductInput, CreateVariantInput, ProductFilter, ProductModule, UpdateProductInput,
+    UpdateVariantInput, VariantFilter,
+};
+
+use super::{Batch, LinkBatch};
+use crate::fields::{ADMIN_OPTION, ADMIN_PRODUCT, ADMIN_VARIANT};
+use crate::respond;
+
+const ADMIN: QueryContext = QueryContext::ADMIN;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/products", web::get().to(list))
+        .route("/products", web::post().to(create))
+        .route("/products/batch", web::post().to(batch))
+        .route("/products/{id}", web::get().to(retrieve))
+        .route("/products/{id}", web::post().to(update))
+        .route("/products/{id}", web::delete().to(delete))
+        .route("/products/{id}/variants", web::get().to(list_variants))
+        .route("/products/{id}/variants", web::post().to(create_variant))
+        .route(
+            "/products/{id}/variants/batch",
+            web::post().to(batch_variants),
+        )
+        .route(
+            "/products/{id}/variants/{variant_id}",
+            web::get().to(retrieve_variant),
+        )
+        .route(
+            "/products/{id}/variants/{variant_id}",
+            web::post().to(update_variant),
+        )
+        .route(
+            "/products/{id}/variants/{variant_id}",
+            web::delete().to(delete_variant),
+        )
+        .route(
+            "/products/{id}/options",
+            web::get().to(list_product_options),
+        )
+        .route(
+            "/products/{id}/options/batch",
+            web::post().to(batch_product_options),
+        );
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminProductParams {
+    q: Option<String>,
+    id: Option<OneOrMany>,
+    title: Option<OneOrMany>,
+    handle: Option<OneOrMany>,
+    #[serde(default, deserialize_with = "one_or_many_status")]
+    status: Option<Vec<ProductStatus>>,
+    option_id: Option<OneOrMany>,
+    option_value_id: Option<OneOrMany>,
+    is_giftcard: Option<bool>,
+    category_id: Option<OneOrMany>,
+    collection_id: Option<OneOrMany>,
+    tag_id: Option<OneOrMany>,
+    type_id: Option<OneOrMany>,
+    external_id: Option<OneOrMany>,
+    created_at: Option<DateFilter>,
+    updated_at: Option<DateFilter>,
+    deleted_at: Option<DateFilter>,
+}
+
+/// `status=draft`, `status[]=draft&status[]=published`.
+fn one_or_many_status<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<ProductStatus>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Input {
+        One(ProductStatus),
+        Many(Vec<ProductStatus>),
+    }
+    Ok(Some(match Input::deserialize(d)? {
+        Input::One(s) => vec![s],
+        Input::Many(v) => v,
+    }))
+}
+
+async fn list(
+    c: web::Data<Container>,
+    q: ListQuery<AdminProductParams>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_PRODUCT)?;
+    let page = q.page(50);
+    let order = q.order_by(None);
+    let with_deleted = q.with_deleted;
+    let f = q.filters;
+    let filter = ProductFilter {
+        q: f.q,
+        id: f.id,
+        title: f.title,
+        handle: f.handle,
+        status: f.status,
+        is_giftcard: f.is_giftcard,
+        category_id: f.category_id,
+        collection_id: f.collection_id,
+        tag_id: f.tag_id,
+        type_id: f.type_id,
+        option_id: f.option_id,
+        option_value_id: f.option_value_id,
+        external_id: f.external_id,
+        created_at: f.created_at,
+        updated_at: f.updated_at,
+        deleted_at: f.deleted_at,
+        with_deleted,
+        ..Default::default()
+    };
+    let (rows, count) = c
+        .require::<ProductModule>()?
+        .list_products(&filter, page, &order)
+        .await?;
+    respond::list(
+        &c, "product", "products", &rows, count, page, &selection, ADMIN,
+    )
+    .await
+}
+
+/// Read a product back for a mutation response.
+async fn product_response(
+    c: &Container,
+    id: &str,
+    selection: &Selection,
+) -> ApiResult<HttpResponse> {
+    let product = c.require::<ProductModule>()?.retrieve_product(id).await?;
+    respond::one(c, "product", "product", &product, selection, ADMIN).await
+}
+
+async fn create(
+    c: web::Data<Container>,
+    q: RetrieveQuery,
+    body: Body<CreateProductInput>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_PRODUCT)?;
+    let created = c
+        .require::<ProductModule>()?
+        .create_products(vec![body.0])
+        .await?;
+    let product = created
+        .first()
+        .ok_or_else(|| Error::unexpected_state("no product was created"))?;
+    respond::one(&c, "product", "product", product, &selection, ADMIN).await
+}
+
+async fn retrieve(
+    c: web::Data<Container>,
+    id: web::Path<String>,
+    q: RetrieveQuery,
+) -> ApiResult<HttpResponse> {
+    product_response(&c, &id, &q.selection(ADMIN_PRODUCT)?).await
+}
+
+async fn update(
+    c: web::Data<Container>,
+    id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<UpdateProductInput>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_PRODUCT)?;
+    let product = c
+        .require::<ProductModule>()?
+        .update_product(&id, body.0)
+        .await?;
+    respond::one(&c, "product", "product", &product, &selection, ADMIN).await
+}
+
+async fn delete(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let products = c.require::<ProductModule>()?;
+    products.retrieve_product(&id).await?;
+    products
+        .soft_delete_products(std::slice::from_ref(&*id))
+        .await?;
+    Ok(response::deleted(&id, "product"))
+}
+
+async fn batch(
+    c: web::Data<Container>,
+    q: RetrieveQuery,
+    body: Body<Batch>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_PRODUCT)?;
+    let (create, update, delete) = body.0.parse::<CreateProductInput, UpdateProductInput>()?;
+    let products = c.require::<ProductModule>()?;
+    let created = if create.is_empty() {
+        Vec::new()
+    } else {
+        products.create_products(create).await?
+    };
+    let mut updated = Vec::with_capacity(update.len());
+    for (id, input) in update {
+        updated.push(products.update_product(&id, input).await?);
+    }
+    if !delete.is_empty() {
+        products.soft_delete_products(&delete).await?;
+    }
+    let created = respond::expand_many(&c, "product", &created, &selection, ADMIN).await?;
+    let updated = respond::expand_many(&c, "product", &updated, &selection, ADMIN).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "created": created,
+        "updated": updated,
+        "deleted": { "ids": delete, "object": "product", "deleted": true },
+    })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariantParams {
+    q: Option<String>,
+    id: Option<OneOrMany>,
+    sku: Option<OneOrMany>,
+    manage_inventory: Option<bool>,
+    allow_backorder: Option<bool>,
+    created_at: Option<DateFilter>,
+    updated_at: Option<DateFilter>,
+}
+
+async fn list_variants(
+    c: web::Data<Container>,
+    product_id: web::Path<String>,
+    q: ListQuery<VariantParams>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_VARIANT)?;
+    let page = q.page(50);
+    let order = q.order_by(None);
+    let products = c.require::<ProductModule>()?;
+    products.retrieve_product(&product_id).await?;
+    let f = q.filters;
+    let filter = VariantFilter {
+        product_id: Some(OneOrMany(vec![product_id.into_inner()])),
+        q: f.q,
+        id: f.id,
+        sku: f.sku,
+        manage_inventory: f.manage_inventory,
+        allow_backorder: f.allow_backorder,
+        created_at: f.created_at,
+        updated_at: f.updated_at,
+        ..Default::default()
+    };
+    let (rows, count) = products.list_variants(&filter, page, &order).await?;
+    respond::list(
+        &c,
+        "product_variant",
+        "variants",
+        &rows,
+        count,
+        page,
+        &selection,
+        ADMIN,
+    )
+    .await
+}
+
+async fn create_variant(
+    c: web::Data<Container>,
+    product_id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<CreateVariantInput>,
+) -> ApiResult<HttpResponse> {
+    let products = c.require::<ProductModule>()?;
+    products.create_variants(&product_id, vec![body.0]).await?;
+    product_response(&c, &product_id, &q.selection(ADMIN_PRODUCT)?).await
+}
+
+/// The variant, if it belongs to the product; 404 otherwise.
+async fn variant_of(
+    products: &ProductModule,
+    product_id: &str,
+    variant_id: &str,
+) -> ApiResult<ProductVariant> {
+    let variant = products.retrieve_variant(variant_id).await?;
+    if variant.product_id.as_deref() != Some(product_id) {
+        return Err(Error::not_found(format!(
+            "Variant with id: {variant_id} was not found for product {product_id}"
+        ))
+        .into());
+    }
+    Ok(variant)
+}
+
+async fn retrieve_variant(
+    c: web::Data<Container>,
+    path: web::Path<(String, String)>,
+    q: RetrieveQuery,
+) -> ApiResult<HttpResponse> {
+    let (product_id, variant_id) = path.into_inner();
+    let products = c.require::<ProductModule>()?;
+    let variant = variant_of(&products, &product_id, &variant_id).await?;
+    respond::one(
+        &c,
+        "product_variant",
+        "variant",
+        &variant,
+        &q.selection(ADMIN_VARIANT)?,
+        ADMIN,
+    )
+    .await
+}
+
+async fn update_variant(
+    c: web::Data<Container>,
+    path: web::Path<(String, String)>,
+    q: RetrieveQuery,
+    body: Body<UpdateVariantInput>,
+) -> ApiResult<HttpResponse> {
+    let (product_id, variant_id) = path.into_inner();
+    let products = c.require::<ProductModule>()?;
+    variant_of(&products, &product_id, &variant_id).await?;
+    products.update_variant(&variant_id, body.0).await?;
+    product_response(&c, &product_id, &q.selection(ADMIN_PRODUCT)?).await
+}
+
+async fn delete_variant(
+    c: web::Data<Container>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (product_id, variant_id) = path.into_inner();
+    let products = c.require::<ProductModule>()?;
+    variant_of(&products, &product_id, &variant_id).await?;
+    products
+        .soft_delete_variants(std::slice::from_ref(&variant_id))
+        .await?;
+    let product = products.retrieve_product(&product_id).await?;
+    let parent = respond::expand_one(
+        &c,
+        "product",
+        &product,
+        &Selection::from_fields(ADMIN_PRODUCT, None)?,
+        ADMIN,
+    )
+    .await?;
+    Ok(response::deleted_with_parent(
+        &variant_id,
+        "variant",
+        "product",
+        parent,
+    ))
+}
+
+async fn batch_variants(
+    c: web::Data<Container>,
+    product_id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<Batch>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_VARIANT)?;
+    let (create, update, delete) = body.0.parse::<CreateVariantInput, UpdateVariantInput>()?;
+    let products = c.require::<ProductModule>()?;
+    products.retrieve_product(&product_id).await?;
+    for (id, _) in &update {
+        variant_of(&products, &product_id, id).await?;
+    }
+    for id in &delete {
+        variant_of(&products, &product_id, id).await?;
+    }
+    let created = if create.is_empty() {
+        Vec::new()
+    } else {
+        products.create_variants(&product_id, create).await?
+    };
+    let mut updated = Vec::with_capacity(update.len());
+    for (id, input) in update {
+        updated.push(products.update_variant(&id, input).await?);
+    }
+    if !delete.is_empty() {
+        products.soft_delete_variants(&delete).await?;
+    }
+    let created = respond::expand_many(&c, "product_variant", &created, &selection, ADMIN).await?;
+    let updated = respond::expand_many(&c, "product_variant", &updated, &selection, ADMIN).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "created": created,
+        "updated": updated,
+        "deleted": { "ids": delete, "object": "variant", "deleted": true },
+    })))
+}
+
+async fn list_product_options(
+    c: web::Data<Container>,
+    product_id: web::Path<String>,
+    q: RetrieveQuery,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_OPTION)?;
+    let products = c.require::<ProductModule>()?;
+    let product = products.retrieve_product(&product_id).await?;
+    let with_options = c
+        .query()
+        .expand_one(
+            "product",
+            stheno_module_sdk::graph::to_record(&product)?,
+            &Selection::parse(["*options"]),
+            ADMIN,
+        )
+        .await?;
+    let options: Vec<stheno_module_sdk::graph::Record> = with_options
+        .get("options")
+        .and_then(|o| o.as_array())
+        .map(|a| a.iter().filter_map(|o| o.as_object().cloned()).collect())
+        .unwrap_or_default();
+    let count = options.len() as i64;
+    let expanded = c
+        .query()
+        .expand("product_option", options, &selection, ADMIN)
+        .await?;
+    Ok(response::list(
+        "product_options",
+        expanded,
+        count,
+        Page::new(0, count.max(1)),
+    ))
+}
+
+async fn batch_product_options(
+    c: web::Data<Container>,
+    product_id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<LinkBatch>,
+) -> ApiResult<HttpResponse> {
+    let products = c.require::<ProductModule>()?;
+    products.retrieve_product(&product_id).await?;
+    products
+        .link_product_options(&product_id, &body.0.add, &body.0.remove)
+        .await?;
+    product_response(&c, &product_id, &q.selection(ADMIN_PRODUCT)?).await
+}

@@ -1,0 +1,43 @@
+//! Medusa v2-compatible Store and Admin routes.
+//!
+//! Routes read through the modules' typed list methods and Query (so
+//! `fields` and relation expansion behave the same everywhere) and answer in
+//! Medusa's envelopes. [`routes`] lists them for the `App` builder; they are
+//! also registered through `inventory`.
+//!
+//! Start reading at `store/products.rs` (a list route end to end) and
+//! `admin/products.rs` (mutations and batches).
+
+mod admin;
+mod fields;
+mod respond;
+mod store;
+
+pub use fields::*;
+use stheno_http::{Namespace, Routes};
+
+fn store_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    store::configure(cfg)
+}
+fn admin_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    admin::configure(cfg)
+}
+
+stheno_http::register_routes!(Namespace::Store, store_routes);
+stheno_http::register_routes!(Namespace::Admin, admin_routes);
+
+/// The Store and Admin route sets of this crate.
+pub fn routes() -> Vec<Routes> {
+    vec![
+        Routes {
+            namespace: Namespace::Store,
+            name: concat!(module_path!(), "::", "store_routes"),
+            configure: store_routes,
+        },
+        Routes {
+            namespace: Namespace::Admin,
+            name: concat!(module_path!(), "::", "admin_routes"),
+            configure: admin_routes,
+        },
+    ]
+}

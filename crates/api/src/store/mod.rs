@@ -1,0 +1,13 @@
+//! Store API: the catalog as a storefront sees it (published products,
+//! active public categories).
+
+pub(crate) mod catalog;
+pub(crate) use catalog::with_trees;
+mod products;
+
+use actix_web::web;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    products::configure(cfg);
+    catalog::configure(cfg);
+}

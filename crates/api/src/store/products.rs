@@ -1,0 +1,135 @@
+//! `GET /store/products`, `GET /store/products/:id`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use stheno_framework::Container;
+use stheno_http::{ApiResult, ListQuery};
+use stheno_module_sdk::Error;
+use stheno_module_sdk::graph::QueryContext;
+use stheno_module_sdk::list::{DateFilter, OneOrMany};
+use stheno_product::models::ProductStatus;
+use stheno_product::{ProductFilter, ProductModule};
+
+use crate::fields::STORE_PRODUCT;
+use crate::respond;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/products", web::get().to(list))
+        .route("/products/{id}", web::get().to(retrieve));
+}
+
+/// Filters a storefront may use. Pricing and sales-channel context
+/// parameters are accepted so Medusa's SDK calls validate; they have no
+/// effect until the pricing and sales-channel modules exist.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreProductParams {
+    q: Option<String>,
+    id: Option<OneOrMany>,
+    title: Option<OneOrMany>,
+    handle: Option<OneOrMany>,
+    option_id: Option<OneOrMany>,
+    option_value_id: Option<OneOrMany>,
+    is_giftcard: Option<bool>,
+    category_id: Option<OneOrMany>,
+    collection_id: Option<OneOrMany>,
+    tag_id: Option<OneOrMany>,
+    type_id: Option<OneOrMany>,
+    external_id: Option<OneOrMany>,
+    created_at: Option<DateFilter>,
+    updated_at: Option<DateFilter>,
+    // Pricing and sales-channel context: validated, not used yet.
+    #[allow(dead_code)]
+    region_id: Option<String>,
+    #[allow(dead_code)]
+    country_code: Option<String>,
+    #[allow(dead_code)]
+    province: Option<String>,
+    #[allow(dead_code)]
+    cart_id: Option<String>,
+    #[allow(dead_code)]
+    sales_channel_id: Option<OneOrMany>,
+}
+
+impl StoreProductParams {
+    /// The module filter, restricted to what shoppers may see.
+    fn into_filter(self) -> ProductFilter {
+        ProductFilter {
+            q: self.q,
+            id: self.id,
+            title: self.title,
+            handle: self.handle,
+            is_giftcard: self.is_giftcard,
+            category_id: self.category_id,
+            collection_id: self.collection_id,
+            tag_id: self.tag_id,
+            type_id: self.type_id,
+            option_id: self.option_id,
+            option_value_id: self.option_value_id,
+            external_id: self.external_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            status: Some(vec![ProductStatus::Published]),
+            ..Default::default()
+        }
+    }
+}
+
+async fn list(
+    c: web::Data<Container>,
+    q: ListQuery<StoreProductParams>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(STORE_PRODUCT)?;
+    let page = q.page(50);
+    let order = q.order_by(None);
+    let ListQuery { filters, .. } = q;
+    let products = c.require::<ProductModule>()?;
+    let (rows, count) = products
+        .list_products(&filters.into_filter(), page, &order)
+        .await?;
+    respond::list(
+        &c,
+        "product",
+        "products",
+        &rows,
+        count,
+        page,
+        &selection,
+        QueryContext::STORE,
+    )
+    .await
+}
+
+async fn retrieve(
+    c: web::Data<Container>,
+    id: web::Path<String>,
+    q: ListQuery<StoreProductParams>,
+) -> ApiResult<HttpResponse> {
+    let mut selection = q.selection(STORE_PRODUCT)?;
+    // Medusa's retrieve route always selects `categories.is_internal`.
+    selection
+        .relations
+        .entry("categories".into())
+        .or_default()
+        .fields
+        .insert("is_internal".into());
+    let id = id.into_inner();
+    let mut filter = q.filters.into_filter();
+    filter.id = Some(OneOrMany(vec![id.clone()]));
+    let products = c.require::<ProductModule>()?;
+    let (rows, _) = products
+        .list_products(&filter, stheno_module_sdk::list::Page::new(0, 1), &[])
+        .await?;
+    let product = rows
+        .first()
+        .ok_or_else(|| Error::not_found(format!("Product with id: {id} was not found")))?;
+    respond::one(
+        &c,
+        "product",
+        "product",
+        product,
+        &selection,
+        QueryContext::STORE,
+    )
+    .await
+}

@@ -1,0 +1,513 @@
+use actix_web::http::Method;
+use serde_json::json;
+use stheno::testing::TestApp;
+
+use crate::{assert_error, create_product, shirt};
+
+/// Every admin route rejects requests without the admin credential.
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_routes_require_auth() {
+    let app = TestApp::new().await.unwrap();
+    let routes = [
+        (Method::GET, "/admin/products"),
+        (Method::POST, "/admin/products"),
+        (Method::POST, "/admin/products/batch"),
+        (Method::GET, "/admin/products/prod_1"),
+        (Method::POST, "/admin/products/prod_1"),
+        (Method::DELETE, "/admin/products/prod_1"),
+        (Method::GET, "/admin/products/prod_1/variants"),
+        (Method::POST, "/admin/products/prod_1/variants"),
+        (Method::POST, "/admin/products/prod_1/variants/batch"),
+        (Method::GET, "/admin/products/prod_1/variants/variant_1"),
+        (Method::POST, "/admin/products/prod_1/variants/variant_1"),
+        (Method::DELETE, "/admin/products/prod_1/variants/variant_1"),
+        (Method::GET, "/admin/products/prod_1/options"),
+        (Method::POST, "/admin/products/prod_1/options/batch"),
+        (Method::GET, "/admin/collections"),
+        (Method::POST, "/admin/collections"),
+        (Method::GET, "/admin/collections/c"),
+        (Method::POST, "/admin/collections/c"),
+        (Method::DELETE, "/admin/collections/c"),
+        (Method::POST, "/admin/collections/c/products"),
+        (Method::GET, "/admin/product-categories"),
+        (Method::POST, "/admin/product-categories"),
+        (Method::GET, "/admin/product-categories/c"),
+        (Method::POST, "/admin/product-categories/c"),
+        (Method::DELETE, "/admin/product-categories/c"),
+        (Method::POST, "/admin/product-categories/c/products"),
+        (Method::GET, "/admin/product-tags"),
+        (Method::POST, "/admin/product-tags"),
+        (Method::GET, "/admin/product-tags/t"),
+        (Method::POST, "/admin/product-tags/t"),
+        (Method::DELETE, "/admin/product-tags/t"),
+        (Method::GET, "/admin/product-types"),
+        (Method::POST, "/admin/product-types"),
+        (Method::GET, "/admin/product-types/t"),
+        (Method::POST, "/admin/product-types/t"),
+        (Method::DELETE, "/admin/product-types/t"),
+        (Method::GET, "/admin/product-options"),
+        (Method::POST, "/admin/product-options"),
+        (Method::GET, "/admin/product-options/o"),
+        (Method::POST, "/admin/product-options/o"),
+        (Method::DELETE, "/admin/product-options/o"),
+    ];
+    for (method, path) in routes {
+        let res = app
+            .request(method.clone(), path, Some(json!({})), false)
+            .await;
+        assert_eq!(res.status, 401, "{method} {path}");
+        assert_eq!(
+            res.body,
+            json!({"message": "Unauthorized"}),
+            "{method} {path}"
+        );
+    }
+    // A wrong secret is rejected too.
+    let res = app
+        .request(Method::GET, "/admin/products", None, false)
+        .await;
+    assert_eq!(res.status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_product_crud() {
+    let app = TestApp::new().await.unwrap();
+    let product = create_product(&app, shirt("crud")).await;
+    let id = product["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("prod_"));
+    assert_eq!(product["status"], "published");
+    assert_eq!(product["variants"].as_array().unwrap().len(), 4);
+    assert!(
+        product["variants"][0]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("variant_")
+    );
+    assert_eq!(
+        app.events
+            .names()
+            .iter()
+            .filter(|n| *n == "product.product.created")
+            .count(),
+        1
+    );
+
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{id}"),
+            json!({"title": "Renamed", "status": "draft"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["product"]["title"], "Renamed");
+    assert_eq!(res.body["product"]["status"], "draft");
+
+    let res = app.admin_get(&format!("/admin/products/{id}")).await;
+    assert_eq!(res.body["product"]["title"], "Renamed");
+
+    let res = app.admin_get("/admin/products?status[]=draft").await;
+    assert_eq!(res.body["count"], 1, "{}", res.body);
+
+    let res = app.admin_delete(&format!("/admin/products/{id}")).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.body,
+        json!({"id": id, "object": "product", "deleted": true})
+    );
+    assert_eq!(
+        app.admin_get(&format!("/admin/products/{id}")).await.status,
+        404
+    );
+    let res = app.admin_get("/admin/products?with_deleted=true").await;
+    assert_eq!(res.body["count"], 1, "soft-deleted rows stay: {}", res.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_product_errors() {
+    let app = TestApp::new().await.unwrap();
+    let res = app.admin_post("/admin/products", json!({})).await;
+    assert_error(
+        &res,
+        400,
+        "invalid_data",
+        "Invalid request: Field 'title' is required",
+    );
+    let res = app
+        .admin_post("/admin/products", json!({"title": "x", "foo": 1}))
+        .await;
+    assert_error(
+        &res,
+        400,
+        "invalid_data",
+        "Invalid request: Unrecognized fields: 'foo'",
+    );
+    let res = app.admin_post("/admin/products", json!({"title": 5})).await;
+    assert_error(
+        &res,
+        400,
+        "invalid_data",
+        "Invalid request: Expected type: 'string' for field 'title', got: '5'",
+    );
+    let res = app
+        .admin_post("/admin/products", json!({"title": "x", "status": "live"}))
+        .await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert!(
+        res.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("for field 'status', but got: 'live'"),
+        "{}",
+        res.body
+    );
+
+    let res = app
+        .request(Method::POST, "/admin/products", None, true)
+        .await;
+    assert_error(
+        &res,
+        400,
+        "invalid_data",
+        "Invalid request: Field 'title' is required",
+    );
+
+    // Malformed JSON
+    let res = app.admin_post_raw("/admin/products", "{bad json").await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(res.body["type"], "invalid_data");
+
+    create_product(&app, shirt("dup")).await;
+    let res = app.admin_post("/admin/products", shirt("dup")).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(res.body["type"], "duplicate_error");
+    assert!(
+        res.body["message"].as_str().unwrap().contains("dup"),
+        "{}",
+        res.body
+    );
+
+    assert_error(
+        &app.admin_get("/admin/products/prod_nope").await,
+        404,
+        "not_found",
+        "Product with id: prod_nope was not found",
+    );
+    assert_eq!(
+        app.admin_post("/admin/products/prod_nope", json!({"title": "x"}))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.admin_delete("/admin/products/prod_nope").await.status,
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_variant_routes() {
+    let app = TestApp::new().await.unwrap();
+    let product = create_product(&app, shirt("var")).await;
+    let id = product["id"].as_str().unwrap();
+
+    let res = app
+        .admin_get(&format!("/admin/products/{id}/variants"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["count"], 4);
+
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{id}/variants"),
+            json!({"title": "L / Black", "sku": "var-l-b"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["product"]["variants"].as_array().unwrap().len(), 5);
+    let variant_id = res.body["product"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["sku"] == "var-l-b")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let res = app
+        .admin_get(&format!("/admin/products/{id}/variants/{variant_id}"))
+        .await;
+    assert_eq!(res.body["variant"]["sku"], "var-l-b");
+
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{id}/variants/{variant_id}"),
+            json!({"title": "Large"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+
+    let res = app
+        .admin_delete(&format!("/admin/products/{id}/variants/{variant_id}"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["object"], "variant");
+    assert_eq!(res.body["parent"]["variants"].as_array().unwrap().len(), 4);
+
+    // Duplicate SKU, unknown variant, variant of another product.
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{id}/variants"),
+            json!({"title": "Dup", "sku": "var-s-b"}),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(
+        app.admin_get(&format!("/admin/products/{id}/variants/variant_nope"))
+            .await
+            .status,
+        404
+    );
+    let other = create_product(&app, shirt("other")).await;
+    let other_variant = other["variants"][0]["id"].as_str().unwrap();
+    assert_eq!(
+        app.admin_get(&format!("/admin/products/{id}/variants/{other_variant}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.admin_get("/admin/products/prod_nope/variants")
+            .await
+            .status,
+        404
+    );
+
+    // Batch
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{id}/variants/batch"),
+            json!({"create": [{"title": "XL", "sku": "var-xl"}], "delete": [product["variants"][0]["id"]]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["created"][0]["sku"], "var-xl");
+    assert_eq!(res.body["deleted"]["ids"][0], product["variants"][0]["id"]);
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{id}/variants/batch"),
+            json!({"create": [{"sku": "no-title"}]}),
+        )
+        .await;
+    assert_error(
+        &res,
+        400,
+        "invalid_data",
+        "Invalid request: create, 0: Field 'title' is required",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_product_batch() {
+    let app = TestApp::new().await.unwrap();
+    let existing = create_product(&app, shirt("b1")).await;
+    let gone = create_product(&app, shirt("b2")).await;
+    let res = app
+        .admin_post(
+            "/admin/products/batch",
+            json!({
+                "create": [{"title": "New one"}],
+                "update": [{"id": existing["id"], "title": "Updated"}],
+                "delete": [gone["id"]]
+            }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["created"][0]["title"], "New one");
+    assert_eq!(res.body["created"][0]["handle"], "new-one");
+    assert_eq!(res.body["updated"][0]["title"], "Updated");
+    assert_eq!(
+        res.body["deleted"],
+        json!({"ids": [gone["id"]], "object": "product", "deleted": true})
+    );
+
+    let res = app
+        .admin_post(
+            "/admin/products/batch",
+            json!({"update": [{"title": "no id"}]}),
+        )
+        .await;
+    assert_error(
+        &res,
+        400,
+        "invalid_data",
+        "Invalid request: Field 'update, 0, id' is required",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_collections_categories_tags_types() {
+    let app = TestApp::new().await.unwrap();
+    let p = create_product(&app, shirt("c1")).await;
+    let pid = p["id"].as_str().unwrap();
+
+    // Collections
+    let col = app
+        .admin_post("/admin/collections", json!({"title": "Winter"}))
+        .await;
+    let cid = col.body["collection"]["id"].as_str().unwrap().to_string();
+    let res = app
+        .admin_post(
+            &format!("/admin/collections/{cid}/products"),
+            json!({"add": [pid]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["collection"]["products"][0]["id"], pid);
+    let res = app
+        .admin_post(
+            &format!("/admin/collections/{cid}"),
+            json!({"title": "Winter Sale"}),
+        )
+        .await;
+    assert_eq!(res.body["collection"]["title"], "Winter Sale");
+    assert_eq!(app.admin_get("/admin/collections").await.body["count"], 1);
+    let res = app
+        .admin_post(
+            "/admin/collections",
+            json!({"title": "Winter", "handle": "winter"}),
+        )
+        .await;
+    assert_eq!(res.status, 422, "duplicate handle: {}", res.body);
+    assert_eq!(
+        app.admin_delete(&format!("/admin/collections/{cid}"))
+            .await
+            .body["deleted"],
+        true
+    );
+    assert_eq!(
+        app.admin_get(&format!("/admin/collections/{cid}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.admin_post("/admin/collections/pcol_nope/products", json!({"add": []}))
+            .await
+            .status,
+        404
+    );
+    assert_error(
+        &app.admin_post("/admin/collections", json!({"handle": "x"}))
+            .await,
+        400,
+        "invalid_data",
+        "Invalid request: Field 'title' is required",
+    );
+
+    // Categories
+    let cat = app
+        .admin_post("/admin/product-categories", json!({"name": "Shoes"}))
+        .await;
+    assert_eq!(cat.status, 200, "{}", cat.body);
+    let cat_id = cat.body["product_category"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(cat.body["product_category"]["handle"], "shoes");
+    let res = app
+        .admin_post(
+            &format!("/admin/product-categories/{cat_id}/products"),
+            json!({"add": [pid]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let res = app
+        .admin_get(&format!("/admin/products/{pid}?fields=categories.id"))
+        .await;
+    assert_eq!(res.body["product"]["categories"][0]["id"], cat_id.as_str());
+    let res = app
+        .admin_post(
+            &format!("/admin/product-categories/{cat_id}"),
+            json!({"is_active": true}),
+        )
+        .await;
+    assert_eq!(res.body["product_category"]["is_active"], true);
+    assert_eq!(
+        app.admin_delete(&format!("/admin/product-categories/{cat_id}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.admin_get(&format!("/admin/product-categories/{cat_id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.admin_post("/admin/product-categories", json!({"name": 1}))
+            .await
+            .status,
+        400
+    );
+
+    // Tags and types
+    for (path, key) in [
+        ("/admin/product-tags", "product_tag"),
+        ("/admin/product-types", "product_type"),
+    ] {
+        let res = app.admin_post(path, json!({"value": "v1"})).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let id = res.body[key]["id"].as_str().unwrap().to_string();
+        let res = app
+            .admin_post(&format!("{path}/{id}"), json!({"value": "v2"}))
+            .await;
+        assert_eq!(res.body[key]["value"], "v2");
+        assert_eq!(
+            app.admin_post(path, json!({"value": "v2"})).await.status,
+            422
+        );
+        assert_eq!(app.admin_get(path).await.body["count"], 1);
+        assert_eq!(app.admin_delete(&format!("{path}/{id}")).await.status, 200);
+        assert_eq!(app.admin_get(&format!("{path}/{id}")).await.status, 404);
+        assert_eq!(app.admin_post(path, json!({})).await.status, 400);
+    }
+
+    // Global options
+    let res = app
+        .admin_post(
+            "/admin/product-options",
+            json!({"title": "Material", "values": ["Wool", "Cotton"]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let oid = res.body["product_option"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        res.body["product_option"]["values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{pid}/options/batch"),
+            json!({"add": [oid]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let res = app
+        .admin_get(&format!("/admin/products/{pid}/options"))
+        .await;
+    assert_eq!(res.body["count"], 3, "{}", res.body);
+    assert_eq!(
+        app.admin_get("/admin/product-options/opt_nope")
+            .await
+            .status,
+        404
+    );
+}

@@ -1,0 +1,107 @@
+//! Serde helpers and small input types shared by the create/update inputs.
+
+use serde::{Deserialize, Deserializer};
+
+/// `{ "id": "…" }`, how Medusa bodies reference existing entities
+/// (`tags: [{id}]`, `categories: [{id}]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdRef {
+    pub id: String,
+}
+
+impl IdRef {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+impl From<&str> for IdRef {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+/// For update fields that may be cleared: a missing field is `None`, `null`
+/// is `Some(None)`, a value is `Some(Some(v))`.
+///
+/// Use as `#[serde(default, deserialize_with = "crate::input::nullable")]`.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A filter value given once (`status=draft`) or as a list
+/// (`status[]=draft&status[]=published`).
+pub(crate) fn one_or_many<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Input<T> {
+        One(T),
+        Many(Vec<T>),
+    }
+    Ok(
+        Option::<Input<T>>::deserialize(d)?.map(|input| match input {
+            Input::One(v) => vec![v],
+            Input::Many(v) => v,
+        }),
+    )
+}
+
+/// Ids of `wanted` that are not in `found`, in request order.
+pub(crate) fn missing<'a>(wanted: &'a [String], found: &[String]) -> Vec<&'a str> {
+    wanted
+        .iter()
+        .filter(|id| !found.contains(id))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Remove duplicates, keeping the first occurrence.
+pub(crate) fn dedup(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default, deserialize_with = "nullable")]
+        subtitle: Option<Option<String>>,
+        #[serde(default, deserialize_with = "one_or_many")]
+        status: Option<Vec<String>>,
+    }
+
+    #[test]
+    fn nullable_distinguishes_missing_and_null() {
+        let p: Probe = serde_json::from_str("{}").unwrap();
+        assert_eq!(p.subtitle, None);
+        let p: Probe = serde_json::from_str(r#"{"subtitle": null}"#).unwrap();
+        assert_eq!(p.subtitle, Some(None));
+        let p: Probe = serde_json::from_str(r#"{"subtitle": "x"}"#).unwrap();
+        assert_eq!(p.subtitle, Some(Some("x".into())));
+    }
+
+    #[test]
+    fn one_or_many_accepts_both() {
+        let p: Probe = serde_json::from_str(r#"{"status": "draft"}"#).unwrap();
+        assert_eq!(p.status, Some(vec!["draft".to_string()]));
+        let p: Probe = serde_json::from_str(r#"{"status": ["draft", "published"]}"#).unwrap();
+        assert_eq!(p.status.unwrap().len(), 2);
+    }
+}

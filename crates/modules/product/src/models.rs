@@ -1,0 +1,332 @@
+//! The product module's entities, as stored and as serialised on the wire
+//! (Medusa's field names; timestamps as `Date#toISOString()` strings).
+
+use chrono::{DateTime, Utc};
+use diesel::deserialize::{FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::prelude::*;
+use diesel::serialize::{Output, ToSql};
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use stheno_module_sdk::time::{iso, iso_opt};
+
+use crate::schema::*;
+
+/// Id prefixes of the module's entities.
+pub mod prefix {
+    pub const PRODUCT: &str = "prod";
+    pub const VARIANT: &str = "variant";
+    pub const OPTION: &str = "opt";
+    pub const OPTION_VALUE: &str = "optval";
+    pub const PRODUCT_OPTION: &str = "prodopt";
+    pub const PRODUCT_OPTION_VALUE: &str = "prodoptval";
+    pub const IMAGE: &str = "img";
+    pub const VARIANT_IMAGE: &str = "pvpi";
+    pub const TYPE: &str = "ptyp";
+    pub const TAG: &str = "ptag";
+    pub const COLLECTION: &str = "pcol";
+    pub const CATEGORY: &str = "pcat";
+}
+
+/// Publication state of a product; only `published` products are visible to
+/// shoppers.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    AsExpression,
+    FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "lowercase")]
+pub enum ProductStatus {
+    #[default]
+    Draft,
+    Proposed,
+    Published,
+    Rejected,
+}
+
+impl ProductStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductStatus::Draft => "draft",
+            ProductStatus::Proposed => "proposed",
+            ProductStatus::Published => "published",
+            ProductStatus::Rejected => "rejected",
+        }
+    }
+}
+
+impl std::str::FromStr for ProductStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "draft" => Ok(ProductStatus::Draft),
+            "proposed" => Ok(ProductStatus::Proposed),
+            "published" => Ok(ProductStatus::Published),
+            "rejected" => Ok(ProductStatus::Rejected),
+            other => Err(format!("unknown product status `{other}`")),
+        }
+    }
+}
+
+impl ToSql<Text, Pg> for ProductStatus {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl FromSql<Text, Pg> for ProductStatus {
+    fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        Ok(text.parse()?)
+    }
+}
+
+/// A product (`prod_…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product, check_for_backend(Pg))]
+pub struct Product {
+    pub id: String,
+    pub title: String,
+    pub handle: String,
+    pub subtitle: Option<String>,
+    pub description: Option<String>,
+    pub is_giftcard: bool,
+    pub status: ProductStatus,
+    pub thumbnail: Option<String>,
+    pub weight: Option<f32>,
+    pub length: Option<f32>,
+    pub height: Option<f32>,
+    pub width: Option<f32>,
+    pub origin_country: Option<String>,
+    pub hs_code: Option<String>,
+    pub mid_code: Option<String>,
+    pub material: Option<String>,
+    pub collection_id: Option<String>,
+    pub type_id: Option<String>,
+    pub discountable: bool,
+    pub external_id: Option<String>,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A purchasable variant of a product (`variant_…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_variant, check_for_backend(Pg))]
+pub struct ProductVariant {
+    pub id: String,
+    pub title: String,
+    pub sku: Option<String>,
+    pub barcode: Option<String>,
+    pub ean: Option<String>,
+    pub upc: Option<String>,
+    pub allow_backorder: bool,
+    pub manage_inventory: bool,
+    pub hs_code: Option<String>,
+    pub origin_country: Option<String>,
+    pub mid_code: Option<String>,
+    pub material: Option<String>,
+    pub weight: Option<f32>,
+    pub length: Option<f32>,
+    pub height: Option<f32>,
+    pub width: Option<f32>,
+    pub variant_rank: Option<i32>,
+    pub thumbnail: Option<String>,
+    pub product_id: Option<String>,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// An option such as "Size" (`opt_…`). Options are global and linked to
+/// products; an *exclusive* option belongs to the one product it was created
+/// with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_option, check_for_backend(Pg))]
+pub struct ProductOption {
+    pub id: String,
+    pub title: String,
+    pub is_exclusive: bool,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// One value of an option, such as "XL" (`optval_…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_option_value, check_for_backend(Pg))]
+pub struct ProductOptionValue {
+    pub id: String,
+    pub value: String,
+    pub rank: Option<i32>,
+    pub option_id: Option<String>,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// The link between a product and an option (`prodopt_…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_product_option, check_for_backend(Pg))]
+pub struct ProductProductOption {
+    pub id: String,
+    pub product_id: String,
+    pub product_option_id: String,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A value of a linked option that the product uses (`prodoptval_…`). When a
+/// link has none, the product uses all of the option's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_product_option_value, check_for_backend(Pg))]
+pub struct ProductProductOptionValue {
+    pub id: String,
+    pub product_product_option_id: String,
+    pub product_option_value_id: String,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A product image (`img_…`), ordered by `rank`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = image, check_for_backend(Pg))]
+pub struct ProductImage {
+    pub id: String,
+    pub url: String,
+    pub rank: i32,
+    pub product_id: String,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// An image shown for one variant (`pvpi_…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_variant_product_image, check_for_backend(Pg))]
+pub struct ProductVariantProductImage {
+    pub id: String,
+    pub variant_id: String,
+    pub image_id: String,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A product type (`ptyp_…`); `value` is unique.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_type, check_for_backend(Pg))]
+pub struct ProductType {
+    pub id: String,
+    pub value: String,
+    pub external_id: Option<String>,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A product tag (`ptag_…`); `value` is unique.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_tag, check_for_backend(Pg))]
+pub struct ProductTag {
+    pub id: String,
+    pub value: String,
+    pub external_id: Option<String>,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A product collection (`pcol_…`); `handle` is unique.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_collection, check_for_backend(Pg))]
+pub struct ProductCollection {
+    pub id: String,
+    pub title: String,
+    pub handle: String,
+    pub external_id: Option<String>,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A node of the category tree (`pcat_…`).
+///
+/// `mpath` is the materialised path: the ids of the ancestors and the
+/// category itself joined by `.` (`pcat_root.pcat_child`). `rank` orders
+/// siblings and is kept contiguous (`0..n`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_category, check_for_backend(Pg))]
+pub struct ProductCategory {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub handle: String,
+    pub mpath: String,
+    pub is_active: bool,
+    pub is_internal: bool,
+    pub rank: i32,
+    pub external_id: Option<String>,
+    pub parent_category_id: Option<String>,
+    pub metadata: Option<Value>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,263 @@
+//! The [`ProductModule`] service. Each area lives in its own file; this one
+//! holds the service type and the helpers they share.
+
+mod categories;
+mod collections;
+mod options;
+mod products;
+mod tags;
+mod types;
+mod variants;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use diesel_async::AsyncPgConnection;
+use stheno_module_sdk::db::{DbConn, DbPool};
+use stheno_module_sdk::events::EventBus;
+use stheno_module_sdk::{Error, ErrorKind, Result};
+
+use crate::events::Events;
+
+pub use categories::{CategoryFilter, CreateCategoryInput, UpdateCategoryInput};
+pub use collections::{CollectionFilter, CreateCollectionInput, UpdateCollectionInput};
+pub use options::{
+    CreateOptionInput, OptionFilter, OptionValueFilter, UpdateOptionInput, UpdateOptionValueInput,
+};
+pub use products::{
+    CreateProductInput, DEFAULT_OPTION_TITLE, DEFAULT_OPTION_VALUE, ImageInput, ProductFilter,
+    ProductOptionInput, UpdateProductInput,
+};
+pub use tags::{CreateTagInput, TagFilter, UpdateTagInput};
+pub use types::{CreateTypeInput, TypeFilter, UpdateTypeInput};
+pub use variants::{CreateVariantInput, UpdateVariantInput, UpsertVariantInput, VariantFilter};
+
+/// The connection type the service's helpers run on.
+pub(crate) type Conn = AsyncPgConnection;
+
+/// The product module's service: typed operations over products, variants,
+/// options, images, collections, categories, tags and types.
+///
+/// Cheap to clone (a pool handle and an event-bus handle). Every mutation
+/// runs in one transaction and emits its module events after the commit.
+#[derive(Clone)]
+pub struct ProductModule {
+    db: DbPool,
+    events: Arc<dyn EventBus>,
+}
+
+impl std::fmt::Debug for ProductModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProductModule").finish_non_exhaustive()
+    }
+}
+
+impl ProductModule {
+    /// A service over `db`, emitting events through `events`.
+    pub fn new(db: DbPool, events: Arc<dyn EventBus>) -> Self {
+        Self { db, events }
+    }
+
+    pub(crate) async fn conn(&self) -> Result<DbConn> {
+        Ok(self.db.get().await?)
+    }
+
+    /// Emit what a committed mutation collected. A failing bus is logged, not
+    /// returned: the data change has already happened.
+    pub(crate) async fn emit(&self, events: Events) {
+        if events.is_empty() {
+            return;
+        }
+        if let Err(err) = self.events.emit(events.into_vec()).await {
+            tracing::error!(error = %err, "product module: emitting events failed");
+        }
+    }
+}
+
+/// The creation time of the `index`-th row of a batch. Rows created by one
+/// call get distinct timestamps, 1 µs apart, so ordering by `created_at`
+/// gives back the input order.
+pub(crate) fn stamp(now: DateTime<Utc>, index: usize) -> DateTime<Utc> {
+    now + chrono::Duration::microseconds(i64::try_from(index).unwrap_or(i64::MAX))
+}
+
+/// Medusa's message for a missing entity.
+pub(crate) fn not_found(entity: &str, id: &str) -> Error {
+    Error::not_found(format!("{entity} with id: {id} was not found"))
+}
+
+/// Fail with Medusa's not-found message if any of `wanted` is not in `found`.
+pub(crate) fn ensure_found(entity: &str, wanted: &[String], found: &[String]) -> Result<()> {
+    let missing = crate::input::missing(wanted, found);
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(not_found(entity, &missing.join(", ")))
+    }
+}
+
+/// Rewrite a unique violation the way Medusa words it:
+/// `Product with handle: shirt, already exists.`
+pub(crate) fn refine(err: Error) -> Error {
+    if err.kind() != ErrorKind::DuplicateError {
+        return err;
+    }
+    let source = std::error::Error::source(&err);
+    let Some(diesel::result::Error::DatabaseError(_, info)) =
+        source.and_then(|s| s.downcast_ref::<diesel::result::Error>())
+    else {
+        return err;
+    };
+    match (info.table_name(), info.details().and_then(parse_key_detail)) {
+        (Some(table), Some(pairs)) => Error::duplicate(format!(
+            "{} with {pairs}, already exists.",
+            entity_words(table)
+        )),
+        _ => err,
+    }
+}
+
+/// `Key (a, b)=(x, y) already exists.` → `a: x, b: y`.
+fn parse_key_detail(detail: &str) -> Option<String> {
+    let rest = detail.strip_prefix("Key (")?;
+    let (keys, rest) = rest.split_once(")=(")?;
+    let (values, _) = rest.rsplit_once(") ")?;
+    let keys: Vec<&str> = keys.split(", ").collect();
+    let values: Vec<&str> = values.split(", ").collect();
+    if keys.len() != values.len() {
+        return Some(format!("{}: {}", keys.join(", "), values.join(", ")));
+    }
+    Some(
+        keys.iter()
+            .zip(&values)
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// `product_variant` → `Product variant`.
+fn entity_words(table: &str) -> String {
+    let words = table.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// `%text%` for ILIKE, with LIKE wildcards in `text` escaped.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Medusa's `toHandle`: kebab-case, lower case, only URL-safe characters.
+pub(crate) fn to_handle(text: &str) -> String {
+    use heck::ToKebabCase;
+    text.to_kebab_case()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// Apply an `order` list to a boxed query. Unknown fields are rejected the
+/// way Medusa rejects them; `id` always breaks ties so pages are stable.
+macro_rules! apply_order {
+    (
+        $query:expr, $order:expr,
+        default: $default:expr, tiebreak: $tiebreak:expr,
+        { $($name:literal => $col:expr),+ $(,)? }
+    ) => {{
+        use stheno_module_sdk::list::Direction;
+        let mut query = $query;
+        let order: &[stheno_module_sdk::list::OrderBy] = $order;
+        if order.is_empty() {
+            query = query.then_order_by($default);
+        }
+        for entry in order {
+            query = match (entry.field.as_str(), entry.direction) {
+                $(
+                    ($name, Direction::Asc) => query.then_order_by($col.asc()),
+                    ($name, Direction::Desc) => query.then_order_by($col.desc()),
+                )+
+                (field, _) => {
+                    return Err(stheno_module_sdk::Error::invalid_data(format!(
+                        "Order field {field} is not valid"
+                    )))
+                }
+            };
+        }
+        query.then_order_by($tiebreak)
+    }};
+}
+pub(crate) use apply_order;
+
+/// Apply a [`DateFilter`](stheno_module_sdk::list::DateFilter) to a column of
+/// a boxed query.
+macro_rules! filter_dates {
+    ($query:ident, $col:expr, $filter:expr) => {
+        if let Some(f) = $filter {
+            if let Some(v) = f.eq {
+                $query = $query.filter($col.eq(v));
+            }
+            if let Some(v) = f.ne {
+                $query = $query.filter($col.ne(v));
+            }
+            if let Some(v) = f.gt {
+                $query = $query.filter($col.gt(v));
+            }
+            if let Some(v) = f.gte {
+                $query = $query.filter($col.ge(v));
+            }
+            if let Some(v) = f.lt {
+                $query = $query.filter($col.lt(v));
+            }
+            if let Some(v) = f.lte {
+                $query = $query.filter($col.le(v));
+            }
+        }
+    };
+}
+pub(crate) use filter_dates;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_details_read_like_medusa() {
+        assert_eq!(
+            parse_key_detail("Key (handle)=(shirt) already exists.").as_deref(),
+            Some("handle: shirt")
+        );
+        assert_eq!(
+            parse_key_detail("Key (option_id, value)=(opt_1, S) already exists.").as_deref(),
+            Some("option_id: opt_1, value: S")
+        );
+        assert_eq!(entity_words("product_variant"), "Product variant");
+    }
+
+    #[test]
+    fn handles_are_kebab_case() {
+        assert_eq!(to_handle("Medusa T-Shirt"), "medusa-t-shirt");
+        assert_eq!(
+            to_handle("Winter Collection 2024!"),
+            "winter-collection-2024"
+        );
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("50%_off"), "%50\\%\\_off%");
+    }
+}

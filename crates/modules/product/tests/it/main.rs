@@ -1,0 +1,7 @@
+//! Integration tests of the product module against a real PostgreSQL
+//! (one fresh, migrated database per test).
+
+mod catalog;
+mod graph;
+mod products;
+mod support;

@@ -1,0 +1,160 @@
+//! The application builder every Stheno binary uses.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use futures::future::BoxFuture;
+use stheno_framework::cli::{Cli, Command};
+use stheno_framework::{Config, Container};
+use stheno_http::Routes;
+use stheno_module_sdk::events::{EventBus, LogEventBus};
+use stheno_module_sdk::{Module, ModuleRegistration};
+
+/// Loads demo data for the `seed` command.
+pub type SeedFn = Arc<dyn Fn(Container) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
+/// A Stheno application: config, modules, routes, seed data.
+pub struct App {
+    config: Config,
+    modules: Vec<&'static ModuleRegistration>,
+    routes: Vec<Routes>,
+    seed: Option<SeedFn>,
+    events: Arc<dyn EventBus>,
+}
+
+impl App {
+    /// An application with the given config and no modules beyond those
+    /// registered by linked crates.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            modules: Vec::new(),
+            routes: Vec::new(),
+            seed: None,
+            events: Arc::new(LogEventBus),
+        }
+    }
+
+    /// Config from `stheno.toml` and the environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Self::new(Config::load()?))
+    }
+
+    /// The standard commerce modules and their Store/Admin routes.
+    #[cfg(feature = "default-modules")]
+    pub fn with_default_modules(mut self) -> Self {
+        static PRODUCT: ModuleRegistration =
+            ModuleRegistration::of::<stheno_product::ProductModule>("stheno-product");
+        self.modules.push(&PRODUCT);
+        self.routes.extend(stheno_api::routes());
+        self
+    }
+
+    /// Add a module explicitly (in addition to those found through
+    /// `register_module!`).
+    pub fn module<M: Module>(mut self) -> Self {
+        let reg: &'static ModuleRegistration = Box::leak(Box::new(ModuleRegistration::of::<M>(
+            std::any::type_name::<M>(),
+        )));
+        self.modules.push(reg);
+        self
+    }
+
+    /// Add routes explicitly (in addition to those found through
+    /// `register_routes!`).
+    pub fn routes(mut self, routes: Routes) -> Self {
+        self.routes.push(routes);
+        self
+    }
+
+    /// What `seed` loads after migrating.
+    pub fn seed<F, Fut>(mut self, seed: F) -> Self
+    where
+        F: Fn(Container) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.seed = Some(Arc::new(move |c| Box::pin(seed(c))));
+        self
+    }
+
+    /// Use another event bus (the event-bus module, or a recorder in tests).
+    pub fn event_bus(mut self, events: Arc<dyn EventBus>) -> Self {
+        self.events = events;
+        self
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// Routes this application serves, explicit ones only (registered ones
+    /// are added by the server).
+    pub fn explicit_routes(&self) -> &[Routes] {
+        &self.routes
+    }
+
+    /// Connect, migrate (if configured) and build every module.
+    pub async fn build(&self) -> anyhow::Result<Container> {
+        Ok(stheno_framework::boot(self.config.clone(), &self.modules, self.events.clone()).await?)
+    }
+
+    /// Parse the command line and run the command on a multi-threaded tokio
+    /// runtime. Logs go to stderr; `RUST_LOG` filters them (default `info`).
+    pub fn run(self) -> anyhow::Result<()> {
+        init_logging();
+        let cli = Cli::parse();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the tokio runtime")?;
+        runtime.block_on(self.execute(cli.command()))
+    }
+
+    /// Run one CLI command.
+    pub async fn execute(self, command: &Command) -> anyhow::Result<()> {
+        match command {
+            Command::Serve => {
+                let started = std::time::Instant::now();
+                let container = self.build().await?;
+                tracing::info!(ms = started.elapsed().as_millis() as u64, "ready");
+                stheno_http::server::serve(container, self.routes).await?;
+            }
+            Command::Migrate => {
+                let applied = stheno_framework::boot::migrate(&self.config, &self.modules).await?;
+                if applied.is_empty() {
+                    println!("Database is up to date.");
+                }
+                for a in applied {
+                    println!("applied {} {}", a.module, a.version);
+                }
+            }
+            Command::Seed => {
+                let mut config = self.config.clone();
+                config.migrate_on_start = true;
+                let container =
+                    stheno_framework::boot(config, &self.modules, self.events.clone()).await?;
+                match &self.seed {
+                    Some(seed) => {
+                        seed(container).await.context("seeding failed")?;
+                        println!("Seed data loaded.");
+                    }
+                    None => println!("This application has no seed data."),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

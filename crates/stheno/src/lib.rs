@@ -1,0 +1,38 @@
+//! Stheno: a headless commerce framework in Rust that speaks Medusa v2's HTTP
+//! API.
+//!
+//! This facade re-exports the crates an application needs and provides
+//! [`App`], which turns a list of modules and routes into a binary with a
+//! command line (`serve`, `migrate`, `seed`):
+//!
+//! ```no_run
+//! fn main() -> anyhow::Result<()> {
+//!     stheno::App::from_env()?.with_default_modules().run()
+//! }
+//! ```
+//!
+//! Feature `default-modules` (on by default) brings the standard commerce
+//! modules and their Store/Admin routes; `testing` brings [`testing`] helpers.
+
+mod app;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use app::{App, SeedFn};
+pub use stheno_framework as framework;
+pub use stheno_http as http;
+pub use stheno_http::register_routes;
+pub use stheno_module_sdk as sdk;
+pub use stheno_module_sdk::register_module;
+
+#[cfg(feature = "default-modules")]
+pub use stheno_api as api;
+#[cfg(feature = "default-modules")]
+pub use stheno_product as product;
+
+/// The usual imports for writing a module or a route.
+pub mod prelude {
+    pub use stheno_framework::Container;
+    pub use stheno_http::{ApiError, ApiResult, Body, ListQuery, Namespace, RetrieveQuery};
+    pub use stheno_module_sdk::prelude::*;
+}

@@ -1,0 +1,16 @@
+//! The reference Stheno server.
+//!
+//! ```text
+//! cargo run -p basic-store            # migrate and serve on :9000
+//! cargo run -p basic-store -- seed    # load the demo catalog
+//! cargo run -p basic-store -- migrate
+//! ```
+
+mod seed;
+
+fn main() -> anyhow::Result<()> {
+    stheno::App::from_env()?
+        .with_default_modules()
+        .seed(seed::demo_catalog)
+        .run()
+}
