@@ -52,7 +52,7 @@ impl std::str::FromStr for WorkerMode {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
     pub store_cors: String,
@@ -64,19 +64,6 @@ pub struct HttpConfig {
     pub workers: Option<usize>,
     /// Add `x-stheno-query-count` to every response (benchmarks, debugging).
     pub query_count_header: bool,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        Self {
-            store_cors: String::new(),
-            admin_cors: String::new(),
-            auth_cors: String::new(),
-            admin_secret: None,
-            workers: None,
-            query_count_header: false,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -188,12 +188,11 @@ impl From<serde_json::Error> for Error {
 /// `Product with handle: shirt already exists.`-style text without the SQL.
 fn describe_detail(detail: &str) -> String {
     // Key (a, b)=(x, y) already exists.
-    if let Some(rest) = detail.strip_prefix("Key (") {
-        if let Some((cols, rest)) = rest.split_once(")=(") {
-            if let Some((vals, tail)) = rest.rsplit_once(')') {
-                return format!("{cols}: {vals}{tail}").replace("  ", " ");
-            }
-        }
+    if let Some(rest) = detail.strip_prefix("Key (")
+        && let Some((cols, rest)) = rest.split_once(")=(")
+        && let Some((vals, tail)) = rest.rsplit_once(')')
+    {
+        return format!("{cols}: {vals}{tail}").replace("  ", " ");
     }
     detail.to_string()
 }

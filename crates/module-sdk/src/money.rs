@@ -37,10 +37,10 @@ impl Amount {
             return serde_json::Value::from(0);
         }
         let n = self.0.normalize();
-        if n.scale() == 0 {
-            if let Ok(i) = i64::try_from(n) {
-                return serde_json::Value::from(i);
-            }
+        if n.scale() == 0
+            && let Ok(i) = i64::try_from(n)
+        {
+            return serde_json::Value::from(i);
         }
         // serde_json's arbitrary precision is off, so a non-integer goes
         // through f64 only at the very edge, for display.

@@ -30,12 +30,10 @@ fn dependencies(manifest: &Path) -> Vec<String> {
             }
             continue;
         }
-        if in_deps {
-            if let Some((name, _)) = line.split_once(['=', '.']) {
-                let name = name.trim();
-                if !name.is_empty() && !name.starts_with('#') {
-                    deps.push(name.to_string());
-                }
+        if in_deps && let Some((name, _)) = line.split_once(['=', '.']) {
+            let name = name.trim();
+            if !name.is_empty() && !name.starts_with('#') {
+                deps.push(name.to_string());
             }
         }
     }

@@ -39,10 +39,17 @@ pub(crate) struct Batch {
     pub delete: Vec<String>,
 }
 
+/// A validated batch: entries to create, `(id, changes)` to update, ids to delete.
+pub(crate) struct ParsedBatch<C, U> {
+    pub create: Vec<C>,
+    pub update: Vec<(String, U)>,
+    pub delete: Vec<String>,
+}
+
 impl Batch {
     /// Validate every entry up front, so a bad entry rejects the whole batch
     /// before anything is written. Messages name the entry (`create, 1, title`).
-    pub fn parse<C, U>(self) -> Result<(Vec<C>, Vec<(String, U)>, Vec<String>), Error>
+    pub fn parse<C, U>(self) -> Result<ParsedBatch<C, U>, Error>
     where
         C: serde::de::DeserializeOwned,
         U: serde::de::DeserializeOwned,
@@ -81,6 +88,10 @@ impl Batch {
                 Ok((id, input))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((create, update, self.delete))
+        Ok(ParsedBatch {
+            create,
+            update,
+            delete: self.delete,
+        })
     }
 }

@@ -14,7 +14,7 @@ use stheno_product::{
     UpdateVariantInput, VariantFilter,
 };
 
-use super::{Batch, LinkBatch};
+use super::{Batch, LinkBatch, ParsedBatch};
 use crate::fields::{ADMIN_OPTION, ADMIN_PRODUCT, ADMIN_VARIANT};
 use crate::respond;
 
@@ -120,7 +120,6 @@ async fn list(
         updated_at: f.updated_at,
         deleted_at: f.deleted_at,
         with_deleted,
-        ..Default::default()
     };
     let (rows, count) = c
         .require::<ProductModule>()?
@@ -195,7 +194,11 @@ async fn batch(
     body: Body<Batch>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_PRODUCT)?;
-    let (create, update, delete) = body.0.parse::<CreateProductInput, UpdateProductInput>()?;
+    let ParsedBatch {
+        create,
+        update,
+        delete,
+    } = body.0.parse::<CreateProductInput, UpdateProductInput>()?;
     let products = c.require::<ProductModule>()?;
     let created = if create.is_empty() {
         Vec::new()
@@ -359,7 +362,11 @@ async fn batch_variants(
     body: Body<Batch>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_VARIANT)?;
-    let (create, update, delete) = body.0.parse::<CreateVariantInput, UpdateVariantInput>()?;
+    let ParsedBatch {
+        create,
+        update,
+        delete,
+    } = body.0.parse::<CreateVariantInput, UpdateVariantInput>()?;
     let products = c.require::<ProductModule>()?;
     products.retrieve_product(&product_id).await?;
     for (id, _) in &update {

@@ -86,6 +86,11 @@ impl Events {
             .extend(Event::for_ids(&event_name(entity, action), ids));
     }
 
+    /// Record `action` on every id in `ids`.
+    pub(crate) fn push_ids(&mut self, entity: EventEntity, action: Action, ids: &[String]) {
+        self.push(entity, action, ids.iter().map(String::as_str));
+    }
+
     pub(crate) fn push_one(&mut self, entity: EventEntity, action: Action, id: &str) {
         self.push(entity, action, [id]);
     }

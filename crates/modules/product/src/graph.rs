@@ -6,7 +6,9 @@
 //! statements, whatever the page size. Soft-deleted rows are never returned.
 //! For storefront reads ([`QueryContext::storefront`]) nested `products`
 //! only include published products, and `categories`, `category_children`
-//! and `parent_category` only active, public categories.
+//! and `parent_category` only active, public categories. The single
+//! `product` of a variant or image is not filtered by status: it is reached
+//! from a record the caller could already see.
 
 use std::sync::Arc;
 
@@ -145,7 +147,7 @@ impl EntitySource for ProductSource {
                     .filter(product_option::deleted_at.is_null())
                     .order((
                         product_product_option::created_at.asc(),
-                        product_option::id.asc(),
+                        product_product_option::id.asc(),
                     ))
                     .select((
                         product_product_option::product_id,

@@ -659,11 +659,7 @@ impl ProductModule {
             })
             .await?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductCategory,
-            Action::Deleted,
-            deleted.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductCategory, Action::Deleted, &deleted);
         self.emit(events).await;
         Ok(())
     }
@@ -716,11 +712,7 @@ impl ProductModule {
             .await
             .map_err(refine)?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductCategory,
-            Action::Restored,
-            restored.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductCategory, Action::Restored, &restored);
         self.emit(events).await;
         Ok(())
     }
@@ -791,11 +783,7 @@ impl ProductModule {
             })
             .await?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::Product,
-            Action::Updated,
-            changed.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::Product, Action::Updated, &changed);
         self.emit(events).await;
         Ok(())
     }

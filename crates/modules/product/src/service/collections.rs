@@ -259,11 +259,7 @@ impl ProductModule {
         .get_results(&mut conn)
         .await?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductCollection,
-            Action::Deleted,
-            deleted.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductCollection, Action::Deleted, &deleted);
         self.emit(events).await;
         Ok(())
     }
@@ -285,11 +281,7 @@ impl ProductModule {
         .await
         .map_err(|e| refine(e.into()))?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductCollection,
-            Action::Restored,
-            restored.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductCollection, Action::Restored, &restored);
         self.emit(events).await;
         Ok(())
     }
@@ -363,11 +355,7 @@ impl ProductModule {
             })
             .await?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::Product,
-            Action::Updated,
-            changed.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::Product, Action::Updated, &changed);
         self.emit(events).await;
         Ok(())
     }

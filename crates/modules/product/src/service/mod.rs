@@ -12,7 +12,6 @@ mod variants;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-
 use diesel_async::AsyncPgConnection;
 use stheno_module_sdk::db::{DbConn, DbPool};
 use stheno_module_sdk::events::EventBus;

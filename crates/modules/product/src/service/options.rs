@@ -289,7 +289,7 @@ pub(crate) async fn insert_links(c: &mut Conn, links: Vec<LinkSpec>) -> Result<(
 /// Link existing options to products after [`check_links`].
 pub(crate) async fn link_existing(c: &mut Conn, links: Vec<LinkSpec>) -> Result<()> {
     check_links(c, &links).await?;
-    Ok(())
+    insert_links(c, links).await
 }
 
 /// Check links to existing options: the options exist, an exclusive option
@@ -432,16 +432,8 @@ async fn soft_delete_with_values(c: &mut Conn, ids: &[String], events: &mut Even
     .returning(product_option_value::id)
     .get_results(c)
     .await?;
-    events.push(
-        EventEntity::ProductOption,
-        Action::Deleted,
-        options.iter().map(String::as_str),
-    );
-    events.push(
-        EventEntity::ProductOptionValue,
-        Action::Deleted,
-        values.iter().map(String::as_str),
-    );
+    events.push_ids(EventEntity::ProductOption, Action::Deleted, &options);
+    events.push_ids(EventEntity::ProductOptionValue, Action::Deleted, &values);
     Ok(())
 }
 
@@ -716,11 +708,7 @@ impl ProductModule {
                         .execute(c)
                         .await?;
                     events.push_one(EventEntity::ProductOption, Action::Restored, &option_id);
-                    events.push(
-                        EventEntity::ProductOptionValue,
-                        Action::Restored,
-                        values.iter().map(String::as_str),
-                    );
+                    events.push_ids(EventEntity::ProductOptionValue, Action::Restored, &values);
                 }
                 Ok::<_, Error>(events)
             })
@@ -756,16 +744,8 @@ impl ProductModule {
                         .get_results(c)
                         .await?;
                 let mut events = Events::new();
-                events.push(
-                    EventEntity::ProductOption,
-                    Action::Deleted,
-                    options.iter().map(String::as_str),
-                );
-                events.push(
-                    EventEntity::ProductOptionValue,
-                    Action::Deleted,
-                    values.iter().map(String::as_str),
-                );
+                events.push_ids(EventEntity::ProductOption, Action::Deleted, &options);
+                events.push_ids(EventEntity::ProductOptionValue, Action::Deleted, &values);
                 Ok::<_, Error>(events)
             })
             .await?;
@@ -902,11 +882,7 @@ impl ProductModule {
         .get_results(&mut conn)
         .await?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductOptionValue,
-            Action::Deleted,
-            deleted.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductOptionValue, Action::Deleted, &deleted);
         self.emit(events).await;
         Ok(())
     }
@@ -952,11 +928,7 @@ async fn replace_values(
         ))
         .execute(c)
         .await?;
-        events.push(
-            EventEntity::ProductOptionValue,
-            Action::Deleted,
-            removed.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductOptionValue, Action::Deleted, &removed);
     }
     let mut new_rows = Vec::new();
     for (index, value) in wanted.into_iter().enumerate() {

@@ -810,21 +810,9 @@ impl ProductModule {
                 .get_results(c)
                 .await?;
                 let mut events = Events::new();
-                events.push(
-                    EventEntity::Product,
-                    Action::Deleted,
-                    products.iter().map(String::as_str),
-                );
-                events.push(
-                    EventEntity::ProductVariant,
-                    Action::Deleted,
-                    variants.iter().map(String::as_str),
-                );
-                events.push(
-                    EventEntity::ProductImage,
-                    Action::Deleted,
-                    images.iter().map(String::as_str),
-                );
+                events.push_ids(EventEntity::Product, Action::Deleted, &products);
+                events.push_ids(EventEntity::ProductVariant, Action::Deleted, &variants);
+                events.push_ids(EventEntity::ProductImage, Action::Deleted, &images);
                 Ok::<_, Error>(events)
             })
             .await?;
@@ -886,21 +874,9 @@ impl ProductModule {
                         ))
                         .execute(c)
                         .await?;
-                    events.push(
-                        EventEntity::Product,
-                        Action::Restored,
-                        products.iter().map(String::as_str),
-                    );
-                    events.push(
-                        EventEntity::ProductVariant,
-                        Action::Restored,
-                        variants.iter().map(String::as_str),
-                    );
-                    events.push(
-                        EventEntity::ProductImage,
-                        Action::Restored,
-                        images.iter().map(String::as_str),
-                    );
+                    events.push_ids(EventEntity::Product, Action::Restored, &products);
+                    events.push_ids(EventEntity::ProductVariant, Action::Restored, &variants);
+                    events.push_ids(EventEntity::ProductImage, Action::Restored, &images);
                 }
                 Ok::<_, Error>(events)
             })
@@ -957,26 +933,10 @@ impl ProductModule {
                 .get_results(c)
                 .await?;
                 let mut events = Events::new();
-                events.push(
-                    EventEntity::Product,
-                    Action::Deleted,
-                    products.iter().map(String::as_str),
-                );
-                events.push(
-                    EventEntity::ProductVariant,
-                    Action::Deleted,
-                    variants.iter().map(String::as_str),
-                );
-                events.push(
-                    EventEntity::ProductImage,
-                    Action::Deleted,
-                    images.iter().map(String::as_str),
-                );
-                events.push(
-                    EventEntity::ProductOption,
-                    Action::Deleted,
-                    options.iter().map(String::as_str),
-                );
+                events.push_ids(EventEntity::Product, Action::Deleted, &products);
+                events.push_ids(EventEntity::ProductVariant, Action::Deleted, &variants);
+                events.push_ids(EventEntity::ProductImage, Action::Deleted, &images);
+                events.push_ids(EventEntity::ProductOption, Action::Deleted, &options);
                 Ok::<_, Error>(events)
             })
             .await?;

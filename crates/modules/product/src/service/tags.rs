@@ -225,11 +225,7 @@ impl ProductModule {
         .get_results(&mut conn)
         .await?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductTag,
-            Action::Deleted,
-            deleted.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductTag, Action::Deleted, &deleted);
         self.emit(events).await;
         Ok(())
     }
@@ -251,11 +247,7 @@ impl ProductModule {
         .await
         .map_err(|e| refine(e.into()))?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductTag,
-            Action::Restored,
-            restored.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductTag, Action::Restored, &restored);
         self.emit(events).await;
         Ok(())
     }

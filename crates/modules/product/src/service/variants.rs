@@ -788,11 +788,7 @@ impl ProductModule {
         .get_results(&mut conn)
         .await?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductVariant,
-            Action::Deleted,
-            deleted.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductVariant, Action::Deleted, &deleted);
         self.emit(events).await;
         Ok(())
     }
@@ -815,11 +811,7 @@ impl ProductModule {
         .await
         .map_err(|e| refine(e.into()))?;
         let mut events = Events::new();
-        events.push(
-            EventEntity::ProductVariant,
-            Action::Restored,
-            restored.iter().map(String::as_str),
-        );
+        events.push_ids(EventEntity::ProductVariant, Action::Restored, &restored);
         self.emit(events).await;
         Ok(())
     }

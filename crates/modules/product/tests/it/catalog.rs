@@ -458,6 +458,29 @@ async fn global_options_are_linked_to_products() {
     );
     assert!(p.retrieve_option(&size.id).await.is_ok());
 
+    // A product may use a subset of a shared option's values.
+    let (values, _) = p
+        .list_option_values(
+            &OptionValueFilter {
+                option_id: Some(OneOrMany(vec![size.id.clone()])),
+                ..Default::default()
+            },
+            Page::default(),
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut subset = ProductOptionInput::existing(&size.id);
+    subset.value_ids = Some(vec![values[0].id.clone()]);
+    let mut input = CreateProductInput::new("Socks");
+    input.options = Some(vec![subset]);
+    input.variants = Some(vec![CreateVariantInput::new("M", [("Size", "M")])]);
+    assert_error(
+        p.create_products(vec![input]).await,
+        ErrorKind::InvalidData,
+        "Option value M does not exist for option Size",
+    );
+
     // Values replace: kept values keep their id.
     let before = env
         .load("product_option", "values", &[&size], QueryContext::ADMIN)

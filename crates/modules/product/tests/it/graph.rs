@@ -198,3 +198,43 @@ async fn storefront_relations_hide_unpublished_products_and_private_categories()
         .unwrap_err();
     assert_eq!(err.kind(), stheno_module_sdk::ErrorKind::InvalidData);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn creating_more_products_costs_no_more_statements() {
+    let env = env().await;
+    let p = &env.products;
+    let tag = p
+        .create_tags(vec![CreateTagInput::new("t")])
+        .await
+        .unwrap()
+        .remove(0);
+    let category = p
+        .create_categories(vec![CreateCategoryInput::new("c")])
+        .await
+        .unwrap()
+        .remove(0);
+    let batch = |n: usize, prefix: &str| {
+        (0..n)
+            .map(|i| {
+                let mut input = CreateProductInput::new(format!("{prefix} {i}"));
+                input.options = Some(vec![ProductOptionInput::new("Size", ["S", "M"])]);
+                input.variants = Some(vec![
+                    CreateVariantInput::new("S", [("Size", "S")]),
+                    CreateVariantInput::new("M", [("Size", "M")]),
+                ]);
+                input.images = Some(vec![ImageInput::new("https://cdn/a.png")]);
+                input.tags = Some(vec![IdRef::new(&tag.id)]);
+                input.categories = Some(vec![IdRef::new(&category.id)]);
+                input
+            })
+            .collect::<Vec<_>>()
+    };
+    let (one, one_cost) = QueryCounter::scope(p.create_products(batch(1, "one"))).await;
+    assert_eq!(one.unwrap().len(), 1);
+    let (ten, ten_cost) = QueryCounter::scope(p.create_products(batch(10, "ten"))).await;
+    assert_eq!(ten.unwrap().len(), 10);
+    assert_eq!(
+        one_cost, ten_cost,
+        "statements per create do not depend on the batch size"
+    );
+}
