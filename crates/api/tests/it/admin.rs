@@ -511,3 +511,177 @@ async fn admin_collections_categories_tags_types() {
         404
     );
 }
+
+/// Every admin route with an id answers 404 `not_found` for an unknown id,
+/// and every admin route with a body answers 400 `invalid_data` for a bad one.
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_unknown_ids_and_bad_bodies() {
+    let app = TestApp::new().await.unwrap();
+    let product = create_product(&app, shirt("known")).await;
+    let pid = product["id"].as_str().unwrap().to_string();
+    let unknown: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+        (Method::GET, "/admin/products/prod_nope".into(), None),
+        (
+            Method::POST,
+            "/admin/products/prod_nope".into(),
+            Some(json!({"title": "x"})),
+        ),
+        (Method::DELETE, "/admin/products/prod_nope".into(), None),
+        (
+            Method::GET,
+            "/admin/products/prod_nope/variants".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/admin/products/prod_nope/variants".into(),
+            Some(json!({"title": "x"})),
+        ),
+        (
+            Method::POST,
+            "/admin/products/prod_nope/variants/batch".into(),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/admin/products/{pid}/variants/variant_nope"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/admin/products/{pid}/variants/variant_nope"),
+            Some(json!({"title": "x"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/admin/products/{pid}/variants/variant_nope"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/admin/products/prod_nope/options".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/admin/products/prod_nope/options/batch".into(),
+            Some(json!({})),
+        ),
+        (Method::GET, "/admin/collections/pcol_nope".into(), None),
+        (
+            Method::POST,
+            "/admin/collections/pcol_nope".into(),
+            Some(json!({"title": "x"})),
+        ),
+        (Method::DELETE, "/admin/collections/pcol_nope".into(), None),
+        (
+            Method::POST,
+            "/admin/collections/pcol_nope/products".into(),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            "/admin/product-categories/pcat_nope".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/admin/product-categories/pcat_nope".into(),
+            Some(json!({"name": "x"})),
+        ),
+        (
+            Method::DELETE,
+            "/admin/product-categories/pcat_nope".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/admin/product-categories/pcat_nope/products".into(),
+            Some(json!({})),
+        ),
+        (Method::GET, "/admin/product-tags/ptag_nope".into(), None),
+        (
+            Method::POST,
+            "/admin/product-tags/ptag_nope".into(),
+            Some(json!({"value": "x"})),
+        ),
+        (Method::DELETE, "/admin/product-tags/ptag_nope".into(), None),
+        (Method::GET, "/admin/product-types/ptyp_nope".into(), None),
+        (
+            Method::POST,
+            "/admin/product-types/ptyp_nope".into(),
+            Some(json!({"value": "x"})),
+        ),
+        (
+            Method::DELETE,
+            "/admin/product-types/ptyp_nope".into(),
+            None,
+        ),
+        (Method::GET, "/admin/product-options/opt_nope".into(), None),
+        (
+            Method::POST,
+            "/admin/product-options/opt_nope".into(),
+            Some(json!({"title": "x"})),
+        ),
+        (
+            Method::DELETE,
+            "/admin/product-options/opt_nope".into(),
+            None,
+        ),
+    ];
+    for (method, path, body) in unknown {
+        let res = app.request(method.clone(), &path, body, true).await;
+        assert_eq!(res.status, 404, "{method} {path}: {}", res.body);
+        assert_eq!(res.body["type"], "not_found", "{method} {path}");
+        assert!(
+            res.body["message"].as_str().unwrap().contains("_nope"),
+            "{method} {path}: {}",
+            res.body
+        );
+    }
+
+    let bad: Vec<(String, serde_json::Value)> = vec![
+        ("/admin/products".into(), json!({"title": ["x"]})),
+        (format!("/admin/products/{pid}"), json!({"status": "gone"})),
+        ("/admin/products/batch".into(), json!({"create": "x"})),
+        (
+            format!("/admin/products/{pid}/variants"),
+            json!({"title": "x", "allow_backorder": "yes"}),
+        ),
+        (
+            format!("/admin/products/{pid}/variants/batch"),
+            json!({"update": [{"id": 1}]}),
+        ),
+        (
+            format!("/admin/products/{pid}/options/batch"),
+            json!({"add": "opt_x"}),
+        ),
+        (
+            "/admin/collections".into(),
+            json!({"title": "x", "nope": true}),
+        ),
+        (
+            "/admin/product-categories".into(),
+            json!({"name": "x", "rank": "first"}),
+        ),
+        ("/admin/product-tags".into(), json!({"value": null})),
+        ("/admin/product-types".into(), json!({"value": 3})),
+        (
+            "/admin/product-options".into(),
+            json!({"title": "x", "values": "S"}),
+        ),
+    ];
+    for (path, body) in bad {
+        let res = app.admin_post(&path, body.clone()).await;
+        assert_eq!(res.status, 400, "POST {path} {body}: {}", res.body);
+        assert_eq!(res.body["type"], "invalid_data", "POST {path}");
+        assert!(
+            res.body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid request: "),
+            "POST {path}: {}",
+            res.body
+        );
+    }
+}
