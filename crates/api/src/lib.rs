@@ -8,8 +8,9 @@
 //! Start reading at `store/products.rs` (a list route end to end) and
 //! `admin/products.rs` (mutations and batches).
 
-mod admin;
+pub(crate) mod admin;
 mod fields;
+mod resource;
 mod respond;
 mod store;
 

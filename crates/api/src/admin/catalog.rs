@@ -1,13 +1,17 @@
 //! `/admin/collections`, `/admin/product-categories`, `/admin/product-tags`,
-//! `/admin/product-types`, `/admin/product-options`.
+//! `/admin/product-types`, `/admin/product-options`: the CRUD routes through
+//! [`Resource`], plus the product batch routes of collections and categories.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use stheno_framework::Container;
-use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
-use stheno_module_sdk::Error;
-use stheno_module_sdk::graph::QueryContext;
-use stheno_module_sdk::list::{DateFilter, OneOrMany};
+use stheno_http::{ApiResult, Body, RetrieveQuery};
+use stheno_module_sdk::Result;
+use stheno_module_sdk::graph::Selection;
+use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
+use stheno_product::models::{
+    ProductCategory, ProductCollection, ProductOption, ProductTag, ProductType,
+};
 use stheno_product::{
     CategoryFilter, CollectionFilter, CreateCategoryInput, CreateCollectionInput,
     CreateOptionInput, CreateTagInput, CreateTypeInput, OptionFilter, ProductModule, TagFilter,
@@ -16,62 +20,33 @@ use stheno_product::{
 };
 
 use super::LinkBatch;
-use crate::fields::{ADMIN_CATEGORY, ADMIN_COLLECTION, ADMIN_OPTION, ADMIN_TAG, ADMIN_TYPE};
-use crate::respond;
-
-const ADMIN: QueryContext = QueryContext::ADMIN;
+use crate::fields::{
+    ADMIN_CATEGORY, ADMIN_COLLECTION, ADMIN_OPTION, ADMIN_TAG, ADMIN_TYPE, STORE_COLLECTION,
+    STORE_OPTION, STORE_TAG, STORE_TYPE,
+};
+use crate::resource::{self, Resource, StoreResource, first};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/collections", web::get().to(list_collections))
-        .route("/collections", web::post().to(create_collection))
-        .route("/collections/{id}", web::get().to(get_collection))
-        .route("/collections/{id}", web::post().to(update_collection))
-        .route("/collections/{id}", web::delete().to(delete_collection))
-        .route(
-            "/collections/{id}/products",
-            web::post().to(collection_products),
-        )
-        .route("/product-categories", web::get().to(list_categories))
-        .route("/product-categories", web::post().to(create_category))
-        .route("/product-categories/{id}", web::get().to(get_category))
-        .route("/product-categories/{id}", web::post().to(update_category))
-        .route(
-            "/product-categories/{id}",
-            web::delete().to(delete_category),
-        )
-        .route(
-            "/product-categories/{id}/products",
-            web::post().to(category_products),
-        )
-        .route("/product-tags", web::get().to(list_tags))
-        .route("/product-tags", web::post().to(create_tag))
-        .route("/product-tags/{id}", web::get().to(get_tag))
-        .route("/product-tags/{id}", web::post().to(update_tag))
-        .route("/product-tags/{id}", web::delete().to(delete_tag))
-        .route("/product-types", web::get().to(list_types))
-        .route("/product-types", web::post().to(create_type))
-        .route("/product-types/{id}", web::get().to(get_type))
-        .route("/product-types/{id}", web::post().to(update_type))
-        .route("/product-types/{id}", web::delete().to(delete_type))
-        .route("/product-options", web::get().to(list_options))
-        .route("/product-options", web::post().to(create_option))
-        .route("/product-options/{id}", web::get().to(get_option))
-        .route("/product-options/{id}", web::post().to(update_option))
-        .route("/product-options/{id}", web::delete().to(delete_option));
-}
-
-fn first<T>(mut rows: Vec<T>, what: &str) -> Result<T, Error> {
-    if rows.is_empty() {
-        return Err(Error::unexpected_state(format!("no {what} was created")));
-    }
-    Ok(rows.swap_remove(0))
+    resource::configure::<Collections>(cfg, "/collections");
+    resource::configure::<Categories>(cfg, "/product-categories");
+    resource::configure::<Tags>(cfg, "/product-tags");
+    resource::configure::<Types>(cfg, "/product-types");
+    resource::configure::<Options>(cfg, "/product-options");
+    cfg.route(
+        "/collections/{id}/products",
+        web::post().to(collection_products),
+    )
+    .route(
+        "/product-categories/{id}/products",
+        web::post().to(category_products),
+    );
 }
 
 // ---- collections -------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CollectionParams {
+pub(crate) struct CollectionParams {
     q: Option<String>,
     id: Option<OneOrMany>,
     title: Option<OneOrMany>,
@@ -82,119 +57,56 @@ struct CollectionParams {
     deleted_at: Option<DateFilter>,
 }
 
-async fn list_collections(
-    c: web::Data<Container>,
-    q: ListQuery<CollectionParams>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_COLLECTION)?;
-    let page = q.page(10);
-    let order = q.order_by(None);
-    let with_deleted = q.with_deleted;
-    let f = q.filters;
-    let filter = CollectionFilter {
-        q: f.q,
-        id: f.id,
-        title: f.title,
-        handle: f.handle,
-        external_id: f.external_id,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-        deleted_at: f.deleted_at,
-        with_deleted,
-    };
-    let (rows, count) = c
-        .require::<ProductModule>()?
-        .list_collections(&filter, page, &order)
-        .await?;
-    respond::list(
-        &c,
-        "product_collection",
-        "collections",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
+pub(crate) struct Collections;
 
-async fn create_collection(
-    c: web::Data<Container>,
-    q: RetrieveQuery,
-    body: Body<CreateCollectionInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_COLLECTION)?;
-    let row = first(
-        c.require::<ProductModule>()?
-            .create_collections(vec![body.0])
-            .await?,
-        "collection",
-    )?;
-    respond::one(
-        &c,
-        "product_collection",
-        "collection",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
+impl Resource for Collections {
+    const ENTITY: &'static str = "product_collection";
+    const KEY: &'static str = "collection";
+    const PLURAL: &'static str = "collections";
+    const OBJECT: &'static str = "collection";
+    const FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = ADMIN_COLLECTION;
+    const DEFAULT_LIMIT: i64 = 10;
+    type Row = ProductCollection;
+    type Params = CollectionParams;
+    type Create = CreateCollectionInput;
+    type Update = UpdateCollectionInput;
 
-async fn get_collection(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_COLLECTION)?;
-    let row = c
-        .require::<ProductModule>()?
-        .retrieve_collection(&id)
-        .await?;
-    respond::one(
-        &c,
-        "product_collection",
-        "collection",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
-
-async fn update_collection(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<UpdateCollectionInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_COLLECTION)?;
-    let row = c
-        .require::<ProductModule>()?
-        .update_collection(&id, body.0)
-        .await?;
-    respond::one(
-        &c,
-        "product_collection",
-        "collection",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
-
-async fn delete_collection(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_collection(&id).await?;
-    products
-        .soft_delete_collections(std::slice::from_ref(&*id))
-        .await?;
-    Ok(response::deleted(&id, "collection"))
+    async fn list(
+        m: &ProductModule,
+        f: CollectionParams,
+        with_deleted: bool,
+        page: Page,
+        order: &[OrderBy],
+    ) -> Result<(Vec<ProductCollection>, i64)> {
+        let filter = CollectionFilter {
+            q: f.q,
+            id: f.id,
+            title: f.title,
+            handle: f.handle,
+            external_id: f.external_id,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            deleted_at: f.deleted_at,
+            with_deleted,
+        };
+        m.list_collections(&filter, page, order).await
+    }
+    async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductCollection> {
+        m.retrieve_collection(id).await
+    }
+    async fn create(m: &ProductModule, input: CreateCollectionInput) -> Result<ProductCollection> {
+        first(m.create_collections(vec![input]).await?)
+    }
+    async fn update(
+        m: &ProductModule,
+        id: &str,
+        input: UpdateCollectionInput,
+    ) -> Result<ProductCollection> {
+        m.update_collection(id, input).await
+    }
+    async fn delete(m: &ProductModule, id: &str) -> Result<()> {
+        m.soft_delete_collections(&[id.to_string()]).await
+    }
 }
 
 async fn collection_products(
@@ -210,25 +122,18 @@ async fn collection_products(
         .update_collection_products(&id, &body.0.add, &body.0.remove)
         .await?;
     let row = products.retrieve_collection(&id).await?;
-    respond::one(
-        &c,
-        "product_collection",
-        "collection",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
+    resource::one::<Collections>(&c, &row, &selection).await
 }
 
 // ---- categories --------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CategoryParams {
+pub(crate) struct CategoryParams {
     q: Option<String>,
     id: Option<OneOrMany>,
     name: Option<OneOrMany>,
+    description: Option<OneOrMany>,
     handle: Option<OneOrMany>,
     parent_category_id: Option<OneOrMany>,
     is_active: Option<bool>,
@@ -241,125 +146,67 @@ struct CategoryParams {
     deleted_at: Option<DateFilter>,
 }
 
-async fn list_categories(
-    c: web::Data<Container>,
-    q: ListQuery<CategoryParams>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_CATEGORY)?;
-    let page = q.page(50);
-    let order = q.order_by(None);
-    let with_deleted = q.with_deleted;
-    let f = q.filters;
-    let selection = crate::store::with_trees(
-        selection,
-        f.include_ancestors_tree.unwrap_or(false),
-        f.include_descendants_tree.unwrap_or(false),
-    );
-    let filter = CategoryFilter {
-        q: f.q,
-        id: f.id,
-        name: f.name,
-        handle: f.handle,
-        parent_category_id: f.parent_category_id,
-        is_active: f.is_active,
-        is_internal: f.is_internal,
-        external_id: f.external_id,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-        deleted_at: f.deleted_at,
-        with_deleted,
-        ..Default::default()
-    };
-    let (rows, count) = c
-        .require::<ProductModule>()?
-        .list_categories(&filter, page, &order)
-        .await?;
-    respond::list(
-        &c,
-        "product_category",
-        "product_categories",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
+pub(crate) struct Categories;
 
-async fn create_category(
-    c: web::Data<Container>,
-    q: RetrieveQuery,
-    body: Body<CreateCategoryInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_CATEGORY)?;
-    let row = first(
-        c.require::<ProductModule>()?
-            .create_categories(vec![body.0])
-            .await?,
-        "category",
-    )?;
-    respond::one(
-        &c,
-        "product_category",
-        "product_category",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
+impl Resource for Categories {
+    const ENTITY: &'static str = "product_category";
+    const KEY: &'static str = "product_category";
+    const PLURAL: &'static str = "product_categories";
+    const OBJECT: &'static str = "product_category";
+    const FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = ADMIN_CATEGORY;
+    type Row = ProductCategory;
+    type Params = CategoryParams;
+    type Create = CreateCategoryInput;
+    type Update = UpdateCategoryInput;
 
-async fn get_category(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_CATEGORY)?;
-    let row = c.require::<ProductModule>()?.retrieve_category(&id).await?;
-    respond::one(
-        &c,
-        "product_category",
-        "product_category",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
-
-async fn update_category(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<UpdateCategoryInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_CATEGORY)?;
-    let row = c
-        .require::<ProductModule>()?
-        .update_category(&id, body.0)
-        .await?;
-    respond::one(
-        &c,
-        "product_category",
-        "product_category",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
-
-async fn delete_category(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_category(&id).await?;
-    products
-        .soft_delete_categories(std::slice::from_ref(&*id))
-        .await?;
-    Ok(response::deleted(&id, "product_category"))
+    fn widen(f: &CategoryParams, selection: Selection) -> Selection {
+        crate::store::with_trees(
+            selection,
+            f.include_ancestors_tree.unwrap_or(false),
+            f.include_descendants_tree.unwrap_or(false),
+        )
+    }
+    async fn list(
+        m: &ProductModule,
+        f: CategoryParams,
+        with_deleted: bool,
+        page: Page,
+        order: &[OrderBy],
+    ) -> Result<(Vec<ProductCategory>, i64)> {
+        let filter = CategoryFilter {
+            q: f.q,
+            id: f.id,
+            name: f.name,
+            description: f.description,
+            handle: f.handle,
+            parent_category_id: f.parent_category_id,
+            is_active: f.is_active,
+            is_internal: f.is_internal,
+            external_id: f.external_id,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            deleted_at: f.deleted_at,
+            with_deleted,
+            ..Default::default()
+        };
+        m.list_categories(&filter, page, order).await
+    }
+    async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductCategory> {
+        m.retrieve_category(id).await
+    }
+    async fn create(m: &ProductModule, input: CreateCategoryInput) -> Result<ProductCategory> {
+        first(m.create_categories(vec![input]).await?)
+    }
+    async fn update(
+        m: &ProductModule,
+        id: &str,
+        input: UpdateCategoryInput,
+    ) -> Result<ProductCategory> {
+        m.update_category(id, input).await
+    }
+    async fn delete(m: &ProductModule, id: &str) -> Result<()> {
+        m.soft_delete_categories(&[id.to_string()]).await
+    }
 }
 
 async fn category_products(
@@ -375,22 +222,15 @@ async fn category_products(
         .update_category_products(&id, &body.0.add, &body.0.remove)
         .await?;
     let row = products.retrieve_category(&id).await?;
-    respond::one(
-        &c,
-        "product_category",
-        "product_category",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
+    resource::one::<Categories>(&c, &row, &selection).await
 }
 
 // ---- tags and types ----------------------------------------------------
 
+/// Filters of tags and types, which share their shape.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ValueParams {
+pub(crate) struct ValueParams {
     q: Option<String>,
     id: Option<OneOrMany>,
     value: Option<OneOrMany>,
@@ -400,173 +240,95 @@ struct ValueParams {
     deleted_at: Option<DateFilter>,
 }
 
-async fn list_tags(c: web::Data<Container>, q: ListQuery<ValueParams>) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TAG)?;
-    let page = q.page(50);
-    let order = q.order_by(None);
-    let with_deleted = q.with_deleted;
-    let f = q.filters;
-    let filter = TagFilter {
-        q: f.q,
-        id: f.id,
-        value: f.value,
-        external_id: f.external_id,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-        deleted_at: f.deleted_at,
-        with_deleted,
+/// Tags and types have the same shape and routes; one definition serves both.
+macro_rules! value_resource {
+    ($name:ident, $entity:literal, $plural:literal, $fields:expr, $row:ty, $filter:ident,
+     $create:ty, $update:ty, $list:ident, $retrieve:ident, $create_fn:ident, $update_fn:ident,
+     $delete_fn:ident) => {
+        pub(crate) struct $name;
+
+        impl Resource for $name {
+            const ENTITY: &'static str = $entity;
+            const KEY: &'static str = $entity;
+            const PLURAL: &'static str = $plural;
+            const OBJECT: &'static str = $entity;
+            const FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = $fields;
+            type Row = $row;
+            type Params = ValueParams;
+            type Create = $create;
+            type Update = $update;
+
+            async fn list(
+                m: &ProductModule,
+                f: ValueParams,
+                with_deleted: bool,
+                page: Page,
+                order: &[OrderBy],
+            ) -> Result<(Vec<$row>, i64)> {
+                let filter = $filter {
+                    q: f.q,
+                    id: f.id,
+                    value: f.value,
+                    external_id: f.external_id,
+                    created_at: f.created_at,
+                    updated_at: f.updated_at,
+                    deleted_at: f.deleted_at,
+                    with_deleted,
+                };
+                m.$list(&filter, page, order).await
+            }
+            async fn retrieve(m: &ProductModule, id: &str) -> Result<$row> {
+                m.$retrieve(id).await
+            }
+            async fn create(m: &ProductModule, input: $create) -> Result<$row> {
+                first(m.$create_fn(vec![input]).await?)
+            }
+            async fn update(m: &ProductModule, id: &str, input: $update) -> Result<$row> {
+                m.$update_fn(id, input).await
+            }
+            async fn delete(m: &ProductModule, id: &str) -> Result<()> {
+                m.$delete_fn(&[id.to_string()]).await
+            }
+        }
     };
-    let (rows, count) = c
-        .require::<ProductModule>()?
-        .list_tags(&filter, page, &order)
-        .await?;
-    respond::list(
-        &c,
-        "product_tag",
-        "product_tags",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
 }
 
-async fn create_tag(
-    c: web::Data<Container>,
-    q: RetrieveQuery,
-    body: Body<CreateTagInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TAG)?;
-    let row = first(
-        c.require::<ProductModule>()?
-            .create_tags(vec![body.0])
-            .await?,
-        "tag",
-    )?;
-    respond::one(&c, "product_tag", "product_tag", &row, &selection, ADMIN).await
-}
+value_resource!(
+    Tags,
+    "product_tag",
+    "product_tags",
+    ADMIN_TAG,
+    ProductTag,
+    TagFilter,
+    CreateTagInput,
+    UpdateTagInput,
+    list_tags,
+    retrieve_tag,
+    create_tags,
+    update_tag,
+    soft_delete_tags
+);
+value_resource!(
+    Types,
+    "product_type",
+    "product_types",
+    ADMIN_TYPE,
+    ProductType,
+    TypeFilter,
+    CreateTypeInput,
+    UpdateTypeInput,
+    list_types,
+    retrieve_type,
+    create_types,
+    update_type,
+    soft_delete_types
+);
 
-async fn get_tag(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TAG)?;
-    let row = c.require::<ProductModule>()?.retrieve_tag(&id).await?;
-    respond::one(&c, "product_tag", "product_tag", &row, &selection, ADMIN).await
-}
-
-async fn update_tag(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<UpdateTagInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TAG)?;
-    let row = c
-        .require::<ProductModule>()?
-        .update_tag(&id, body.0)
-        .await?;
-    respond::one(&c, "product_tag", "product_tag", &row, &selection, ADMIN).await
-}
-
-async fn delete_tag(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_tag(&id).await?;
-    products
-        .soft_delete_tags(std::slice::from_ref(&*id))
-        .await?;
-    Ok(response::deleted(&id, "product_tag"))
-}
-
-async fn list_types(c: web::Data<Container>, q: ListQuery<ValueParams>) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TYPE)?;
-    let page = q.page(50);
-    let order = q.order_by(None);
-    let with_deleted = q.with_deleted;
-    let f = q.filters;
-    let filter = TypeFilter {
-        q: f.q,
-        id: f.id,
-        value: f.value,
-        external_id: f.external_id,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-        deleted_at: f.deleted_at,
-        with_deleted,
-    };
-    let (rows, count) = c
-        .require::<ProductModule>()?
-        .list_types(&filter, page, &order)
-        .await?;
-    respond::list(
-        &c,
-        "product_type",
-        "product_types",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
-
-async fn create_type(
-    c: web::Data<Container>,
-    q: RetrieveQuery,
-    body: Body<CreateTypeInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TYPE)?;
-    let row = first(
-        c.require::<ProductModule>()?
-            .create_types(vec![body.0])
-            .await?,
-        "type",
-    )?;
-    respond::one(&c, "product_type", "product_type", &row, &selection, ADMIN).await
-}
-
-async fn get_type(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TYPE)?;
-    let row = c.require::<ProductModule>()?.retrieve_type(&id).await?;
-    respond::one(&c, "product_type", "product_type", &row, &selection, ADMIN).await
-}
-
-async fn update_type(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<UpdateTypeInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_TYPE)?;
-    let row = c
-        .require::<ProductModule>()?
-        .update_type(&id, body.0)
-        .await?;
-    respond::one(&c, "product_type", "product_type", &row, &selection, ADMIN).await
-}
-
-async fn delete_type(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_type(&id).await?;
-    products
-        .soft_delete_types(std::slice::from_ref(&*id))
-        .await?;
-    Ok(response::deleted(&id, "product_type"))
-}
-
-// ---- global product options (2.16+) ---------------------------------------
+// ---- global product options (Medusa 2.16+) ------------------------------
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct OptionParams {
+pub(crate) struct OptionParams {
     q: Option<String>,
     id: Option<OneOrMany>,
     title: Option<OneOrMany>,
@@ -575,106 +337,136 @@ struct OptionParams {
     updated_at: Option<DateFilter>,
 }
 
-async fn list_options(
-    c: web::Data<Container>,
-    q: ListQuery<OptionParams>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_OPTION)?;
-    let page = q.page(50);
-    let order = q.order_by(None);
-    let f = q.filters;
-    let filter = OptionFilter {
-        q: f.q,
-        id: f.id,
-        title: f.title,
-        is_exclusive: f.is_exclusive,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-        ..Default::default()
-    };
-    let (rows, count) = c
-        .require::<ProductModule>()?
-        .list_options(&filter, page, &order)
-        .await?;
-    respond::list(
-        &c,
-        "product_option",
-        "product_options",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
+pub(crate) struct Options;
+
+impl Resource for Options {
+    const ENTITY: &'static str = "product_option";
+    const KEY: &'static str = "product_option";
+    const PLURAL: &'static str = "product_options";
+    const OBJECT: &'static str = "product_option";
+    const FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = ADMIN_OPTION;
+    type Row = ProductOption;
+    type Params = OptionParams;
+    type Create = CreateOptionInput;
+    type Update = UpdateOptionInput;
+
+    async fn list(
+        m: &ProductModule,
+        f: OptionParams,
+        with_deleted: bool,
+        page: Page,
+        order: &[OrderBy],
+    ) -> Result<(Vec<ProductOption>, i64)> {
+        let filter = OptionFilter {
+            q: f.q,
+            id: f.id,
+            title: f.title,
+            is_exclusive: f.is_exclusive,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            with_deleted,
+            ..Default::default()
+        };
+        m.list_options(&filter, page, order).await
+    }
+    async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductOption> {
+        m.retrieve_option(id).await
+    }
+    async fn create(m: &ProductModule, input: CreateOptionInput) -> Result<ProductOption> {
+        first(m.create_options(vec![input]).await?)
+    }
+    async fn update(
+        m: &ProductModule,
+        id: &str,
+        input: UpdateOptionInput,
+    ) -> Result<ProductOption> {
+        m.update_option(id, input).await
+    }
+    async fn delete(m: &ProductModule, id: &str) -> Result<()> {
+        m.delete_options(&[id.to_string()]).await
+    }
 }
 
-async fn create_option(
-    c: web::Data<Container>,
-    q: RetrieveQuery,
-    body: Body<CreateOptionInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_OPTION)?;
-    let row = first(
-        c.require::<ProductModule>()?
-            .create_options(vec![body.0])
-            .await?,
-        "option",
-    )?;
-    respond::one(
-        &c,
-        "product_option",
-        "product_option",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
+// ---- storefront reads ----------------------------------------------------
+
+/// Store collection filters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreCollectionParams {
+    q: Option<String>,
+    id: Option<OneOrMany>,
+    title: Option<OneOrMany>,
+    handle: Option<OneOrMany>,
+    external_id: Option<OneOrMany>,
+    created_at: Option<DateFilter>,
+    updated_at: Option<DateFilter>,
 }
 
-async fn get_option(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_OPTION)?;
-    let row = c.require::<ProductModule>()?.retrieve_option(&id).await?;
-    respond::one(
-        &c,
-        "product_option",
-        "product_option",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
+impl StoreResource for Collections {
+    type StoreParams = StoreCollectionParams;
+    const STORE_FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = STORE_COLLECTION;
+    const STORE_LIMIT: i64 = 10;
+    const STORE_ORDER: Option<&'static str> = Some("-created_at");
+    fn from_store(p: StoreCollectionParams) -> CollectionParams {
+        CollectionParams {
+            q: p.q,
+            id: p.id,
+            title: p.title,
+            handle: p.handle,
+            external_id: p.external_id,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            deleted_at: None,
+        }
+    }
 }
 
-async fn update_option(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<UpdateOptionInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_OPTION)?;
-    let row = c
-        .require::<ProductModule>()?
-        .update_option(&id, body.0)
-        .await?;
-    respond::one(
-        &c,
-        "product_option",
-        "product_option",
-        &row,
-        &selection,
-        ADMIN,
-    )
-    .await
+/// Store tag and type filters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreValueParams {
+    q: Option<String>,
+    id: Option<OneOrMany>,
+    value: Option<OneOrMany>,
+    external_id: Option<OneOrMany>,
+    created_at: Option<DateFilter>,
+    updated_at: Option<DateFilter>,
 }
 
-async fn delete_option(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_option(&id).await?;
-    products.delete_options(std::slice::from_ref(&*id)).await?;
-    Ok(response::deleted(&id, "product_option"))
+impl From<StoreValueParams> for ValueParams {
+    fn from(p: StoreValueParams) -> Self {
+        ValueParams {
+            q: p.q,
+            id: p.id,
+            value: p.value,
+            external_id: p.external_id,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            deleted_at: None,
+        }
+    }
+}
+
+impl StoreResource for Tags {
+    type StoreParams = StoreValueParams;
+    const STORE_FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = STORE_TAG;
+    fn from_store(p: StoreValueParams) -> ValueParams {
+        p.into()
+    }
+}
+
+impl StoreResource for Types {
+    type StoreParams = StoreValueParams;
+    const STORE_FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = STORE_TYPE;
+    fn from_store(p: StoreValueParams) -> ValueParams {
+        p.into()
+    }
+}
+
+impl StoreResource for Options {
+    type StoreParams = OptionParams;
+    const STORE_FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = STORE_OPTION;
+    fn from_store(p: OptionParams) -> OptionParams {
+        p
+    }
 }

@@ -3,7 +3,7 @@
 //! Mutations call the product module directly for now; they move onto
 //! workflows (with compensation) when the workflow engine lands.
 
-mod catalog;
+pub(crate) mod catalog;
 mod products;
 
 use actix_web::web;
