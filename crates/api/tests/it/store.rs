@@ -355,3 +355,25 @@ async fn store_catalog_routes() {
     assert_eq!(res.body["count"], 2, "{}", res.body);
     assert_eq!(app.get("/store/product-options/opt_nope").await.status, 404);
 }
+
+/// The wire shape of a store product with default fields, as a snapshot
+/// (ids and timestamps redacted). A change here is a change clients see.
+#[tokio::test(flavor = "multi_thread")]
+async fn store_product_wire_shape_snapshot() {
+    let app = TestApp::new().await.unwrap();
+    let mut body = shirt("snap");
+    body["variants"] = json!([
+        {"title": "S / Black", "sku": "snap-s-b", "options": {"Size": "S", "Color": "Black"}}
+    ]);
+    body["images"] = json!([{"url": "https://img.example/1.png"}]);
+    create_product(&app, body).await;
+    let res = app.get("/store/products").await;
+    assert_eq!(res.status, 200);
+    insta::assert_json_snapshot!(res.body, {
+        ".**.id" => "[id]",
+        ".**.option_id" => "[id]",
+        ".**.product_id" => "[id]",
+        ".**.created_at" => "[timestamp]",
+        ".**.updated_at" => "[timestamp]",
+    });
+}
