@@ -4,6 +4,10 @@
 run:
     cargo run -p basic-store
 
+# Run the example with a custom module (brands) added.
+run-custom:
+    cargo run -p custom-module
+
 # Load the demo catalog into the configured database.
 seed:
     cargo run -p basic-store -- seed

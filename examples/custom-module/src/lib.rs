@@ -1,0 +1,123 @@
+//! A custom module as a Stheno application writes it: a `brand` table with
+//! its own migration, a service with typed methods, domain events, and Admin
+//! and Store routes. Linking this crate is enough for the framework to find
+//! the module (`register_module!`) and the routes (`register_routes!`).
+
+pub mod routes;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use stheno::sdk::events::Event;
+use stheno::sdk::list::Page;
+use stheno::sdk::prelude::*;
+
+diesel::table! {
+    brand (id) {
+        id -> Text,
+        name -> Text,
+        metadata -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = brand)]
+pub struct Brand {
+    pub id: String,
+    pub name: String,
+    pub metadata: Option<serde_json::Value>,
+    #[serde(serialize_with = "stheno::sdk::time::iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "stheno::sdk::time::iso")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "stheno::sdk::time::iso_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /admin/brands`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBrand {
+    pub name: String,
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// The brand module.
+#[derive(Clone)]
+pub struct BrandModule {
+    db: DbPool,
+    events: std::sync::Arc<dyn EventBus>,
+}
+
+#[async_trait]
+impl Module for BrandModule {
+    const KEY: &'static str = "brand";
+    const MIGRATIONS: Option<Migrations> =
+        Some(diesel_migrations::embed_migrations!("migrations/brand"));
+
+    async fn build(ctx: &ModuleContext) -> Result<Self> {
+        Ok(Self {
+            db: ctx.db().clone(),
+            events: ctx.events().clone(),
+        })
+    }
+}
+stheno::register_module!(BrandModule);
+
+impl BrandModule {
+    /// Create a brand; a taken name is a `duplicate_error`. Emits `brand.created`.
+    pub async fn create(&self, input: CreateBrand) -> Result<Brand> {
+        let mut conn = self.db.get().await?;
+        let created: Brand = diesel::insert_into(brand::table)
+            .values((
+                brand::id.eq(generate_id("brand")),
+                brand::name.eq(&input.name),
+                brand::metadata.eq(&input.metadata),
+            ))
+            .returning(Brand::as_returning())
+            .get_result(&mut conn)
+            .await?;
+        self.events
+            .emit(vec![Event::new(
+                "brand.created",
+                serde_json::json!({"id": created.id}),
+            )])
+            .await?;
+        Ok(created)
+    }
+
+    /// A page of brands (not deleted), newest first, and the total count.
+    pub async fn list(&self, page: Page) -> Result<(Vec<Brand>, i64)> {
+        let mut conn = self.db.get().await?;
+        let rows = brand::table
+            .filter(brand::deleted_at.is_null())
+            .order(brand::created_at.desc())
+            .offset(page.offset)
+            .limit(page.limit)
+            .select(Brand::as_select())
+            .load(&mut conn)
+            .await?;
+        let count = brand::table
+            .filter(brand::deleted_at.is_null())
+            .count()
+            .get_result(&mut conn)
+            .await?;
+        Ok((rows, count))
+    }
+
+    /// One brand, or `not_found`.
+    pub async fn retrieve(&self, id: &str) -> Result<Brand> {
+        let mut conn = self.db.get().await?;
+        brand::table
+            .filter(brand::id.eq(id).and(brand::deleted_at.is_null()))
+            .select(Brand::as_select())
+            .first(&mut conn)
+            .await
+            .optional()?
+            .ok_or_else(|| Error::not_found(format!("Brand with id: {id} was not found")))
+    }
+}

@@ -1,0 +1,72 @@
+//! The custom module through the real HTTP API, next to the default modules.
+
+use custom_module::BrandModule;
+use serde_json::json;
+use stheno::App;
+use stheno::testing::TestApp;
+
+async fn app() -> TestApp {
+    TestApp::from_app(|config| {
+        App::new(config)
+            .with_default_modules()
+            .module::<BrandModule>()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn brands_are_created_listed_and_read() {
+    let app = app().await;
+    let res = app
+        .admin_post("/admin/brands", json!({"name": "Acme"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let id = res.body["brand"]["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("brand_"));
+    assert_eq!(app.events.names(), ["brand.created"]);
+
+    let res = app.admin_get("/admin/brands?fields=name").await;
+    assert_eq!(
+        res.body,
+        json!({"brands": [{"id": id, "name": "Acme"}], "count": 1, "offset": 0, "limit": 20})
+    );
+
+    let res = app.get(&format!("/store/brands/{id}")).await;
+    assert_eq!(res.body["brand"]["name"], "Acme");
+
+    // The default modules are still there.
+    assert_eq!(app.get("/store/products").await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn brand_errors() {
+    let app = app().await;
+    assert_eq!(
+        app.admin_post("/admin/brands", json!({"name": "Acme"}))
+            .await
+            .status,
+        200
+    );
+    let res = app
+        .admin_post("/admin/brands", json!({"name": "Acme"}))
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(res.body["type"], "duplicate_error");
+    let res = app.admin_post("/admin/brands", json!({})).await;
+    assert_eq!(res.status, 400);
+    assert_eq!(
+        res.body["message"],
+        "Invalid request: Field 'name' is required"
+    );
+    let res = app.get("/store/brands/brand_nope").await;
+    assert_eq!(res.status, 404);
+    assert_eq!(
+        res.body["message"],
+        "Brand with id: brand_nope was not found"
+    );
+    let res = app
+        .request(actix_web::http::Method::GET, "/admin/brands", None, false)
+        .await;
+    assert_eq!(res.status, 401);
+}
