@@ -17,6 +17,26 @@
 //! - [`events`]: the event-bus trait modules emit domain events through.
 //! - [`db`]: the pooled diesel-async connection type and the SQL query counter.
 //!
+//! # Conventions every module follows
+//!
+//! - **Ids** are `<prefix>_<ULID>` ([`id::generate_id`]); the prefix is the
+//!   entity's Medusa prefix (`prod`, `variant`, `pcol`, …).
+//! - **Timestamps**: every entity table has `created_at`, `updated_at`
+//!   (`timestamptz NOT NULL DEFAULT now()`) and `deleted_at` (nullable);
+//!   they serialise with [`time::iso`].
+//! - **Soft delete**: deleting sets `deleted_at` (and follows cascades the
+//!   module declares); reads hide soft-deleted rows unless the caller asks
+//!   `with_deleted`; restoring clears it. Unique indexes are partial
+//!   (`WHERE deleted_at IS NULL`) so a deleted row does not block re-use of a
+//!   handle.
+//! - **Metadata**: most entities carry `metadata jsonb` (nullable), stored and
+//!   returned as given; an update with `metadata: null` clears it.
+//! - **Money** is [`money::Amount`] (`numeric` column), never `f64`.
+//! - **Events** are emitted after the transaction commits, one `{id}` payload
+//!   per entity, named `<module>.<entity>.<action>`.
+//! - **Migrations** live in `migrations/<module>/<timestamp>_<name>/up.sql`;
+//!   version names are unique across modules.
+//!
 //! ```
 //! use stheno_module_sdk::{id::generate_id, Error, ErrorKind};
 //!
