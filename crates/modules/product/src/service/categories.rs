@@ -19,7 +19,7 @@ use stheno_module_sdk::{Error, Result, time};
 
 use super::{
     Conn, ProductModule, apply_order, contains_pattern, ensure_found, filter_dates, not_found,
-    refine, stamp, to_handle,
+    refine, retrieve_live, stamp, to_handle,
 };
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{ProductCategory, prefix};
@@ -325,15 +325,13 @@ impl ProductModule {
 
     /// One category; `not_found` if it does not exist or was deleted.
     pub async fn retrieve_category(&self, id: &str) -> Result<ProductCategory> {
-        let mut conn = self.conn().await?;
-        product_category::table
-            .find(id)
-            .filter(product_category::deleted_at.is_null())
-            .select(ProductCategory::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| not_found("ProductCategory", id))
+        retrieve_live!(
+            self,
+            product_category,
+            ProductCategory,
+            "ProductCategory",
+            id
+        )
     }
 
     /// Every live descendant of `ids` (not the categories themselves), by

@@ -13,7 +13,7 @@ use stheno_module_sdk::{Error, Result, time};
 
 use super::{
     ProductModule, apply_order, contains_pattern, ensure_found, filter_dates, not_found, refine,
-    stamp, to_handle,
+    restore_rows, retrieve_live, soft_delete_rows, stamp, to_handle,
 };
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{ProductCollection, prefix};
@@ -154,15 +154,13 @@ impl ProductModule {
 
     /// One collection; `not_found` if it does not exist or was deleted.
     pub async fn retrieve_collection(&self, id: &str) -> Result<ProductCollection> {
-        let mut conn = self.conn().await?;
-        product_collection::table
-            .find(id)
-            .filter(product_collection::deleted_at.is_null())
-            .select(ProductCollection::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| not_found("ProductCollection", id))
+        retrieve_live!(
+            self,
+            product_collection,
+            ProductCollection,
+            "ProductCollection",
+            id
+        )
     }
 
     /// Create collections (one statement). A taken handle is a
@@ -244,46 +242,22 @@ impl ProductModule {
     /// Soft-delete collections. Products keep their `collection_id`; Query
     /// no longer returns the deleted collection. Unknown ids are ignored.
     pub async fn soft_delete_collections(&self, ids: &[String]) -> Result<()> {
-        let now = time::now();
-        let mut conn = self.conn().await?;
-        let deleted: Vec<String> = diesel::update(
-            product_collection::table
-                .filter(product_collection::id.eq_any(ids))
-                .filter(product_collection::deleted_at.is_null()),
+        soft_delete_rows!(
+            self,
+            product_collection,
+            EventEntity::ProductCollection,
+            ids
         )
-        .set((
-            product_collection::deleted_at.eq(now),
-            product_collection::updated_at.eq(now),
-        ))
-        .returning(product_collection::id)
-        .get_results(&mut conn)
-        .await?;
-        let mut events = Events::new();
-        events.push_ids(EventEntity::ProductCollection, Action::Deleted, &deleted);
-        self.emit(events).await;
-        Ok(())
     }
 
     /// Undo [`ProductModule::soft_delete_collections`].
     pub async fn restore_collections(&self, ids: &[String]) -> Result<()> {
-        let mut conn = self.conn().await?;
-        let restored: Vec<String> = diesel::update(
-            product_collection::table
-                .filter(product_collection::id.eq_any(ids))
-                .filter(product_collection::deleted_at.is_not_null()),
+        restore_rows!(
+            self,
+            product_collection,
+            EventEntity::ProductCollection,
+            ids
         )
-        .set((
-            product_collection::deleted_at.eq(None::<DateTime<Utc>>),
-            product_collection::updated_at.eq(time::now()),
-        ))
-        .returning(product_collection::id)
-        .get_results(&mut conn)
-        .await
-        .map_err(|e| refine(e.into()))?;
-        let mut events = Events::new();
-        events.push_ids(EventEntity::ProductCollection, Action::Restored, &restored);
-        self.emit(events).await;
-        Ok(())
     }
 
     /// `POST /admin/collections/:id/products {add, remove}`: set

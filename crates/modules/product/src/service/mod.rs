@@ -7,6 +7,7 @@ mod options;
 mod products;
 mod tags;
 mod types;
+mod value_entities;
 mod variants;
 
 use std::sync::Arc;
@@ -228,6 +229,76 @@ macro_rules! filter_dates {
     };
 }
 pub(crate) use filter_dates;
+
+/// The live row of `$table` with id `$id`, selected as `$model`; Medusa's
+/// not-found error naming `$entity` if it does not exist or was deleted.
+/// For the body of an `async fn(&self, id: &str) -> Result<$model>`.
+macro_rules! retrieve_live {
+    ($module:expr, $table:ident, $model:ident, $entity:expr, $id:expr) => {{
+        let id: &str = $id;
+        let mut conn = $module.conn().await?;
+        $table::table
+            .find(id)
+            .filter($table::deleted_at.is_null())
+            .select($model::as_select())
+            .first(&mut conn)
+            .await
+            .optional()?
+            .ok_or_else(|| $crate::service::not_found($entity, id))
+    }};
+}
+pub(crate) use retrieve_live;
+
+/// Soft-delete the live rows of `$table` whose id is in `$ids` (one
+/// statement; unknown ids are ignored) and emit `$entity` `Deleted` events.
+/// For the body of an `async fn(&self, ids: &[String]) -> Result<()>`.
+macro_rules! soft_delete_rows {
+    ($module:expr, $table:ident, $entity:expr, $ids:expr) => {{
+        let now = stheno_module_sdk::time::now();
+        let mut conn = $module.conn().await?;
+        let deleted: Vec<String> = diesel::update(
+            $table::table
+                .filter($table::id.eq_any($ids))
+                .filter($table::deleted_at.is_null()),
+        )
+        .set(($table::deleted_at.eq(now), $table::updated_at.eq(now)))
+        .returning($table::id)
+        .get_results(&mut conn)
+        .await?;
+        let mut events = $crate::events::Events::new();
+        events.push_ids($entity, $crate::events::Action::Deleted, &deleted);
+        $module.emit(events).await;
+        Ok(())
+    }};
+}
+pub(crate) use soft_delete_rows;
+
+/// Undo [`soft_delete_rows!`]: clear `deleted_at` on the soft-deleted rows
+/// of `$table` whose id is in `$ids` (a unique value taken in the meantime
+/// is a `duplicate_error`) and emit `$entity` `Restored` events.
+macro_rules! restore_rows {
+    ($module:expr, $table:ident, $entity:expr, $ids:expr) => {{
+        let mut conn = $module.conn().await?;
+        let restored: Vec<String> = diesel::update(
+            $table::table
+                .filter($table::id.eq_any($ids))
+                .filter($table::deleted_at.is_not_null()),
+        )
+        .set((
+            $table::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+            $table::updated_at.eq(stheno_module_sdk::time::now()),
+        ))
+        .returning($table::id)
+        .get_results(&mut conn)
+        .await
+        .map_err(|e| $crate::service::refine(e.into()))?;
+        let mut events = $crate::events::Events::new();
+        events.push_ids($entity, $crate::events::Action::Restored, &restored);
+        $module.emit(events).await;
+        Ok(())
+    }};
+}
+pub(crate) use restore_rows;
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ use stheno_module_sdk::{Error, Result, time};
 
 use super::{
     Conn, ProductModule, apply_order, contains_pattern, ensure_found, filter_dates, not_found,
-    refine, stamp,
+    refine, retrieve_live, soft_delete_rows, stamp,
 };
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{ProductOption, ProductOptionValue, prefix};
@@ -575,15 +575,7 @@ impl ProductModule {
 
     /// One option; `not_found` if it does not exist or was deleted.
     pub async fn retrieve_option(&self, id: &str) -> Result<ProductOption> {
-        let mut conn = self.conn().await?;
-        product_option::table
-            .find(id)
-            .filter(product_option::deleted_at.is_null())
-            .select(ProductOption::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| not_found("ProductOption", id))
+        retrieve_live!(self, product_option, ProductOption, "ProductOption", id)
     }
 
     /// Create options with their values in one transaction. A global
@@ -823,15 +815,13 @@ impl ProductModule {
 
     /// One option value; `not_found` if it does not exist or was deleted.
     pub async fn retrieve_option_value(&self, id: &str) -> Result<ProductOptionValue> {
-        let mut conn = self.conn().await?;
-        product_option_value::table
-            .find(id)
-            .filter(product_option_value::deleted_at.is_null())
-            .select(ProductOptionValue::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| not_found("ProductOptionValue", id))
+        retrieve_live!(
+            self,
+            product_option_value,
+            ProductOptionValue,
+            "ProductOptionValue",
+            id
+        )
     }
 
     /// Update one option value.
@@ -867,24 +857,12 @@ impl ProductModule {
 
     /// Soft-delete option values.
     pub async fn soft_delete_option_values(&self, ids: &[String]) -> Result<()> {
-        let now = time::now();
-        let mut conn = self.conn().await?;
-        let deleted: Vec<String> = diesel::update(
-            product_option_value::table
-                .filter(product_option_value::id.eq_any(ids))
-                .filter(product_option_value::deleted_at.is_null()),
+        soft_delete_rows!(
+            self,
+            product_option_value,
+            EventEntity::ProductOptionValue,
+            ids
         )
-        .set((
-            product_option_value::deleted_at.eq(now),
-            product_option_value::updated_at.eq(now),
-        ))
-        .returning(product_option_value::id)
-        .get_results(&mut conn)
-        .await?;
-        let mut events = Events::new();
-        events.push_ids(EventEntity::ProductOptionValue, Action::Deleted, &deleted);
-        self.emit(events).await;
-        Ok(())
     }
 }
 

@@ -24,7 +24,7 @@ use super::variants::{
 };
 use super::{
     Conn, CreateVariantInput, ProductModule, apply_order, contains_pattern, ensure_found,
-    filter_dates, not_found, refine, stamp, to_handle,
+    filter_dates, not_found, refine, retrieve_live, stamp, to_handle,
 };
 use crate::events::{Action, EventEntity, Events};
 use crate::input::{IdRef, dedup};
@@ -706,15 +706,7 @@ impl ProductModule {
     /// One product; `not_found` ("Product with id: x was not found") if it
     /// does not exist or was deleted.
     pub async fn retrieve_product(&self, id: &str) -> Result<Product> {
-        let mut conn = self.conn().await?;
-        product::table
-            .find(id)
-            .filter(product::deleted_at.is_null())
-            .select(Product::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| not_found("Product", id))
+        retrieve_live!(self, product, Product, "Product", id)
     }
 
     /// Create products with everything nested in them, in one transaction

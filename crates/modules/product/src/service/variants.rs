@@ -15,7 +15,8 @@ use stheno_module_sdk::{Error, Result, time};
 
 use super::options::{OptionMap, ensure_product, load_option_maps};
 use super::{
-    Conn, ProductModule, apply_order, contains_pattern, filter_dates, not_found, refine, stamp,
+    Conn, ProductModule, apply_order, contains_pattern, filter_dates, not_found, refine,
+    restore_rows, retrieve_live, soft_delete_rows, stamp,
 };
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{ProductVariant, prefix};
@@ -634,15 +635,7 @@ impl ProductModule {
 
     /// One variant; `not_found` if it does not exist or was deleted.
     pub async fn retrieve_variant(&self, id: &str) -> Result<ProductVariant> {
-        let mut conn = self.conn().await?;
-        product_variant::table
-            .find(id)
-            .filter(product_variant::deleted_at.is_null())
-            .select(ProductVariant::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| not_found("ProductVariant", id))
+        retrieve_live!(self, product_variant, ProductVariant, "ProductVariant", id)
     }
 
     /// Create variants of one product in one transaction. Option titles and
@@ -773,46 +766,12 @@ impl ProductModule {
 
     /// Soft-delete variants. Unknown ids are ignored.
     pub async fn soft_delete_variants(&self, ids: &[String]) -> Result<()> {
-        let now = time::now();
-        let mut conn = self.conn().await?;
-        let deleted: Vec<String> = diesel::update(
-            product_variant::table
-                .filter(product_variant::id.eq_any(ids))
-                .filter(product_variant::deleted_at.is_null()),
-        )
-        .set((
-            product_variant::deleted_at.eq(now),
-            product_variant::updated_at.eq(now),
-        ))
-        .returning(product_variant::id)
-        .get_results(&mut conn)
-        .await?;
-        let mut events = Events::new();
-        events.push_ids(EventEntity::ProductVariant, Action::Deleted, &deleted);
-        self.emit(events).await;
-        Ok(())
+        soft_delete_rows!(self, product_variant, EventEntity::ProductVariant, ids)
     }
 
     /// Undo [`ProductModule::soft_delete_variants`]. A SKU taken in the
     /// meantime is a `duplicate_error`.
     pub async fn restore_variants(&self, ids: &[String]) -> Result<()> {
-        let mut conn = self.conn().await?;
-        let restored: Vec<String> = diesel::update(
-            product_variant::table
-                .filter(product_variant::id.eq_any(ids))
-                .filter(product_variant::deleted_at.is_not_null()),
-        )
-        .set((
-            product_variant::deleted_at.eq(None::<DateTime<Utc>>),
-            product_variant::updated_at.eq(time::now()),
-        ))
-        .returning(product_variant::id)
-        .get_results(&mut conn)
-        .await
-        .map_err(|e| refine(e.into()))?;
-        let mut events = Events::new();
-        events.push_ids(EventEntity::ProductVariant, Action::Restored, &restored);
-        self.emit(events).await;
-        Ok(())
+        restore_rows!(self, product_variant, EventEntity::ProductVariant, ids)
     }
 }

@@ -10,6 +10,7 @@ use stheno_product::{ProductModule, graph};
 
 pub struct Env {
     /// Dropping it drops the database.
+    #[expect(dead_code, reason = "held only for its `Drop`")]
     pub db: TestDb,
     pub products: ProductModule,
     pub bus: Arc<RecordingEventBus>,
