@@ -1,0 +1,167 @@
+//! Typed composition: each builder method checks at compile time that the
+//! previous output fits the next step's input.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use stheno_module_sdk::Error;
+
+use crate::step::{Data, DynStep, Step, erase};
+
+type Transform = Arc<dyn Fn(Value) -> Result<Value, Error> + Send + Sync>;
+type Predicate = Arc<dyn Fn(&Value) -> Result<bool, Error> + Send + Sync>;
+
+/// One position in a workflow's sequence.
+pub(crate) enum Stage {
+    /// Run a step on the previous value.
+    Step(Arc<dyn DynStep>),
+    /// A pure function of the previous value (Medusa's `transform`): not a
+    /// step, never retried or compensated.
+    Transform(Transform),
+    /// Run steps concurrently on the same value; the output is a JSON array
+    /// (a tuple once typed).
+    Parallel(Vec<Arc<dyn DynStep>>),
+    /// Run the step only if the predicate holds; `null` (None) otherwise.
+    When(Predicate, Arc<dyn DynStep>),
+}
+
+/// A workflow taking `In` and producing `Out`, built with [`Workflow::new`]
+/// and the chaining methods. Cheap to share (`Arc` it or keep it in a
+/// `static`-like place) and runnable any number of times by a
+/// [`WorkflowEngine`](crate::WorkflowEngine).
+pub struct Workflow<In, Out = In> {
+    pub(crate) name: Arc<str>,
+    pub(crate) stages: Vec<Stage>,
+    _types: PhantomData<fn(In) -> Out>,
+}
+
+impl<In, Out> fmt::Debug for Workflow<In, Out> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workflow")
+            .field("name", &self.name)
+            .field("stages", &self.stages.len())
+            .finish()
+    }
+}
+
+impl<In: Data> Workflow<In, In> {
+    /// An empty workflow named `name` (its workflow id).
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Arc::from(name.into()),
+            stages: Vec::new(),
+            _types: PhantomData,
+        }
+    }
+}
+
+fn read<T: DeserializeOwned>(workflow: &str, value: Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| {
+        Error::internal(format!(
+            "workflow {workflow}: a value does not match its type: {e}"
+        ))
+        .with_source(e)
+    })
+}
+
+fn write<T: Serialize>(workflow: &str, value: T) -> Result<Value, Error> {
+    serde_json::to_value(value).map_err(|e| {
+        Error::internal(format!(
+            "workflow {workflow}: could not serialise a value: {e}"
+        ))
+        .with_source(e)
+    })
+}
+
+impl<In: Data, Out: Data> Workflow<In, Out> {
+    /// The workflow id.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn push<T>(mut self, stage: Stage) -> Workflow<In, T> {
+        self.stages.push(stage);
+        Workflow {
+            name: self.name,
+            stages: self.stages,
+            _types: PhantomData,
+        }
+    }
+
+    /// Run `step` on the previous output. The step's input type must be the
+    /// previous output type, or this does not compile:
+    ///
+    /// ```compile_fail
+    /// # use stheno_workflow_sdk::{async_trait, Step, StepContext, StepError, StepResponse, Workflow};
+    /// struct Len;
+    /// #[async_trait]
+    /// impl Step for Len {
+    ///     type Input = String;
+    ///     type Output = usize;
+    ///     type CompensateInput = ();
+    ///     fn name(&self) -> &str { "len" }
+    ///     async fn invoke(&self, s: String, _: &StepContext)
+    ///         -> Result<StepResponse<usize, ()>, StepError> {
+    ///         Ok(StepResponse::with_compensation(s.len(), ()))
+    ///     }
+    /// }
+    /// // `Len` takes a `String`, the workflow input is a `u32`.
+    /// let _ = Workflow::<u32>::new("mismatch").then(Len);
+    /// ```
+    pub fn then<S: Step<Input = Out>>(self, step: S) -> Workflow<In, S::Output> {
+        self.push(Stage::Step(erase(step)))
+    }
+
+    /// Turn the previous output into `step`'s input with `map`, then run it.
+    pub fn then_map<S, F>(self, map: F, step: S) -> Workflow<In, S::Output>
+    where
+        S: Step,
+        F: Fn(&Out) -> S::Input + Send + Sync + 'static,
+    {
+        self.map(move |out| map(&out)).then(step)
+    }
+
+    /// Transform the previous output with a pure function (not a step: not
+    /// retried, not compensated, not recorded).
+    pub fn map<T, F>(self, map: F) -> Workflow<In, T>
+    where
+        T: Data,
+        F: Fn(Out) -> T + Send + Sync + 'static,
+    {
+        let name = self.name.clone();
+        let transform: Transform =
+            Arc::new(move |value| write(&name, map(read::<Out>(&name, value)?)));
+        self.push(Stage::Transform(transform))
+    }
+
+    /// Run two steps concurrently on the previous output; their outputs
+    /// become a tuple. If one fails, the other is still awaited and, if it
+    /// completed, compensated.
+    pub fn parallel<A, B>(self, a: A, b: B) -> Workflow<In, (A::Output, B::Output)>
+    where
+        A: Step<Input = Out>,
+        B: Step<Input = Out>,
+    {
+        self.push(Stage::Parallel(vec![erase(a), erase(b)]))
+    }
+
+    /// Run `step` only when `condition` holds for the previous output;
+    /// otherwise the step is recorded as skipped and the output is `None`.
+    ///
+    /// An `Output` that serialises to JSON `null` (such as `()`) comes back as
+    /// `None` either way.
+    pub fn when<S, F>(self, condition: F, step: S) -> Workflow<In, Option<S::Output>>
+    where
+        S: Step<Input = Out>,
+        F: Fn(&Out) -> bool + Send + Sync + 'static,
+    {
+        let name = self.name.clone();
+        let predicate: Predicate =
+            Arc::new(move |value| Ok(condition(&read::<Out>(&name, value.clone())?)));
+        self.push(Stage::When(predicate, erase(step)))
+    }
+}
