@@ -296,6 +296,33 @@ async fn variant_of(
     Ok(variant)
 }
 
+/// All `ids` are variants of the product (one query); 404 naming the first
+/// that is not.
+async fn ensure_variants_of(
+    products: &ProductModule,
+    product_id: &str,
+    ids: Vec<String>,
+) -> ApiResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let filter = VariantFilter {
+        product_id: Some(OneOrMany(vec![product_id.to_string()])),
+        id: Some(OneOrMany(ids.clone())),
+        ..Default::default()
+    };
+    let (found, _) = products
+        .list_variants(&filter, Page::new(0, ids.len() as i64), &[])
+        .await?;
+    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|v| &v.id == *id)) {
+        return Err(Error::not_found(format!(
+            "Variant with id: {missing} was not found for product {product_id}"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 async fn retrieve_variant(
     c: web::Data<Container>,
     path: web::Path<(String, String)>,
@@ -369,12 +396,12 @@ async fn batch_variants(
     } = body.0.parse::<CreateVariantInput, UpdateVariantInput>()?;
     let products = c.require::<ProductModule>()?;
     products.retrieve_product(&product_id).await?;
-    for (id, _) in &update {
-        variant_of(&products, &product_id, id).await?;
-    }
-    for id in &delete {
-        variant_of(&products, &product_id, id).await?;
-    }
+    let referenced: Vec<String> = update
+        .iter()
+        .map(|(id, _)| id.clone())
+        .chain(delete.iter().cloned())
+        .collect();
+    ensure_variants_of(&products, &product_id, referenced).await?;
     let created = if create.is_empty() {
         Vec::new()
     } else {
