@@ -697,9 +697,13 @@ impl ProductModule {
         .select(Product::as_select())
         .offset(page.offset)
         .limit(page.limit);
-        let mut conn = self.conn().await?;
-        let count = filtered(filter).count().get_result(&mut conn).await?;
-        let products = rows.load(&mut conn).await?;
+        let conn = self.conn().await?;
+        let conn: &diesel_async::AsyncPgConnection = &conn;
+        // Pipelined on one connection: both statements in one round trip.
+        let count_query = filtered(filter).count();
+        let count = count_query.get_result::<i64>(&mut &*conn);
+        let products = rows.load::<Product>(&mut &*conn);
+        let (count, products) = futures::try_join!(count, products)?;
         Ok((products, count))
     }
 
