@@ -230,6 +230,57 @@ macro_rules! filter_dates {
 }
 pub(crate) use filter_dates;
 
+/// The live rows of `$table` among `$ids`, or `not_found` naming the first
+/// missing one. One query.
+macro_rules! ensure_live {
+    ($conn:expr, $table:ident, $entity:literal, $ids:expr) => {
+        if !$ids.is_empty() {
+            let found: Vec<String> = $table::table
+                .filter($table::id.eq_any(&$ids))
+                .filter($table::deleted_at.is_null())
+                .select($table::id)
+                .load($conn)
+                .await?;
+            ensure_found($entity, &$ids, &found)?;
+        }
+    };
+}
+pub(crate) use ensure_live;
+
+/// Insert pivot rows `(owner, target)` for every `(owner, [targets])`, first
+/// removing the owners' existing rows when `replace`. At most two statements.
+macro_rules! write_pivots {
+    ($conn:expr, $table:ident, $owner:ident, $target:ident, $rows:expr, $replace:expr) => {{
+        let rows: Vec<(String, Vec<String>)> = $rows;
+        if !rows.is_empty() {
+            if $replace {
+                let owners: Vec<&str> = rows.iter().map(|(o, _)| o.as_str()).collect();
+                diesel::delete($table::table.filter($table::$owner.eq_any(owners)))
+                    .execute($conn)
+                    .await?;
+            }
+            let pivots: Vec<_> = rows
+                .iter()
+                .flat_map(|(owner, targets)| {
+                    targets.iter().map(move |t| {
+                        (
+                            $table::$owner.eq(owner.clone()),
+                            $table::$target.eq(t.clone()),
+                        )
+                    })
+                })
+                .collect();
+            if !pivots.is_empty() {
+                diesel::insert_into($table::table)
+                    .values(pivots)
+                    .execute($conn)
+                    .await?;
+            }
+        }
+    }};
+}
+pub(crate) use write_pivots;
+
 /// The live row of `$table` with id `$id`, selected as `$model`; Medusa's
 /// not-found error naming `$entity` if it does not exist or was deleted.
 /// For the body of an `async fn(&self, id: &str) -> Result<$model>`.

@@ -24,7 +24,7 @@ use super::variants::{
 };
 use super::{
     Conn, CreateVariantInput, ProductModule, apply_order, contains_pattern, ensure_found,
-    filter_dates, not_found, refine, retrieve_live, stamp, to_handle,
+    ensure_live, filter_dates, not_found, refine, retrieve_live, stamp, to_handle, write_pivots,
 };
 use crate::events::{Action, EventEntity, Events};
 use crate::input::{IdRef, dedup};
@@ -396,42 +396,10 @@ async fn check_references(
     types: Vec<String>,
     collections: Vec<String>,
 ) -> Result<()> {
-    if !tags.is_empty() {
-        let found: Vec<String> = product_tag::table
-            .filter(product_tag::id.eq_any(&tags))
-            .filter(product_tag::deleted_at.is_null())
-            .select(product_tag::id)
-            .load(c)
-            .await?;
-        ensure_found("ProductTag", &tags, &found)?;
-    }
-    if !categories.is_empty() {
-        let found: Vec<String> = product_category::table
-            .filter(product_category::id.eq_any(&categories))
-            .filter(product_category::deleted_at.is_null())
-            .select(product_category::id)
-            .load(c)
-            .await?;
-        ensure_found("ProductCategory", &categories, &found)?;
-    }
-    if !types.is_empty() {
-        let found: Vec<String> = product_type::table
-            .filter(product_type::id.eq_any(&types))
-            .filter(product_type::deleted_at.is_null())
-            .select(product_type::id)
-            .load(c)
-            .await?;
-        ensure_found("ProductType", &types, &found)?;
-    }
-    if !collections.is_empty() {
-        let found: Vec<String> = product_collection::table
-            .filter(product_collection::id.eq_any(&collections))
-            .filter(product_collection::deleted_at.is_null())
-            .select(product_collection::id)
-            .load(c)
-            .await?;
-        ensure_found("ProductCollection", &collections, &found)?;
-    }
+    ensure_live!(c, product_tag, "ProductTag", tags);
+    ensure_live!(c, product_category, "ProductCategory", categories);
+    ensure_live!(c, product_type, "ProductType", types);
+    ensure_live!(c, product_collection, "ProductCollection", collections);
     Ok(())
 }
 
@@ -439,34 +407,9 @@ fn ids_of(refs: &Option<Vec<IdRef>>) -> Vec<String> {
     dedup(refs.iter().flatten().map(|r| r.id.clone()))
 }
 
-/// Replace the tag pivot rows of `product_id` (when `tags` is given).
+/// Replace the tag pivot rows of the products (when `tags` is given).
 async fn set_tags(c: &mut Conn, rows: Vec<(String, Vec<String>)>, replace: bool) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if replace {
-        let products: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
-        diesel::delete(product_tags::table.filter(product_tags::product_id.eq_any(products)))
-            .execute(c)
-            .await?;
-    }
-    let pivots: Vec<_> = rows
-        .iter()
-        .flat_map(|(p, tags)| {
-            tags.iter().map(move |t| {
-                (
-                    product_tags::product_id.eq(p.clone()),
-                    product_tags::product_tag_id.eq(t.clone()),
-                )
-            })
-        })
-        .collect();
-    if !pivots.is_empty() {
-        diesel::insert_into(product_tags::table)
-            .values(pivots)
-            .execute(c)
-            .await?;
-    }
+    write_pivots!(c, product_tags, product_id, product_tag_id, rows, replace);
     Ok(())
 }
 
@@ -476,35 +419,14 @@ async fn set_categories(
     rows: Vec<(String, Vec<String>)>,
     replace: bool,
 ) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if replace {
-        let products: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
-        diesel::delete(
-            product_category_product::table
-                .filter(product_category_product::product_id.eq_any(products)),
-        )
-        .execute(c)
-        .await?;
-    }
-    let pivots: Vec<_> = rows
-        .iter()
-        .flat_map(|(p, categories)| {
-            categories.iter().map(move |cat| {
-                (
-                    product_category_product::product_id.eq(p.clone()),
-                    product_category_product::product_category_id.eq(cat.clone()),
-                )
-            })
-        })
-        .collect();
-    if !pivots.is_empty() {
-        diesel::insert_into(product_category_product::table)
-            .values(pivots)
-            .execute(c)
-            .await?;
-    }
+    write_pivots!(
+        c,
+        product_category_product,
+        product_id,
+        product_category_id,
+        rows,
+        replace
+    );
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use stheno_module_sdk::{Error, Result, time};
 use super::options::{OptionMap, ensure_product, load_option_maps};
 use super::{
     Conn, ProductModule, apply_order, contains_pattern, filter_dates, not_found, refine,
-    restore_rows, retrieve_live, soft_delete_rows, stamp,
+    restore_rows, retrieve_live, soft_delete_rows, stamp, write_pivots,
 };
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{ProductVariant, prefix};
@@ -416,32 +416,18 @@ pub(crate) async fn load_combinations(
 
 /// Replace the option value rows of the given variants.
 async fn set_variant_options(c: &mut Conn, rows: Vec<(String, BTreeSet<String>)>) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
-    diesel::delete(
-        product_variant_option::table.filter(product_variant_option::variant_id.eq_any(ids)),
-    )
-    .execute(c)
-    .await?;
-    let pivots: Vec<_> = rows
-        .iter()
-        .flat_map(|(variant, values)| {
-            values.iter().map(move |value| {
-                (
-                    product_variant_option::variant_id.eq(variant.clone()),
-                    product_variant_option::option_value_id.eq(value.clone()),
-                )
-            })
-        })
+    let rows = rows
+        .into_iter()
+        .map(|(variant, values)| (variant, values.into_iter().collect()))
         .collect();
-    if !pivots.is_empty() {
-        diesel::insert_into(product_variant_option::table)
-            .values(pivots)
-            .execute(c)
-            .await?;
-    }
+    write_pivots!(
+        c,
+        product_variant_option,
+        variant_id,
+        option_value_id,
+        rows,
+        true
+    );
     Ok(())
 }
 
