@@ -104,14 +104,21 @@ impl App {
 
     /// Parse the command line and run the command on a multi-threaded tokio
     /// runtime. Logs go to stderr; `RUST_LOG` filters them (default `info`).
+    /// A failure (database unreachable, missing module, port taken, …) is
+    /// printed as one line, `error: …`, and the process exits with status 1.
     pub fn run(self) -> anyhow::Result<()> {
         init_logging();
         let cli = Cli::parse();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
+        let result = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
-            .context("cannot start the tokio runtime")?;
-        runtime.block_on(self.execute(cli.command()))
+            .context("cannot start the tokio runtime")
+            .and_then(|runtime| runtime.block_on(self.execute(cli.command())));
+        if let Err(error) = result {
+            eprintln!("error: {error:#}");
+            std::process::exit(1);
+        }
+        Ok(())
     }
 
     /// Run one CLI command.
