@@ -31,14 +31,8 @@ pub fn deleted(id: &str, object: &str) -> HttpResponse {
 }
 
 /// `{id, object, deleted: true, parent: {...}}` for nested deletes.
-pub fn deleted_with_parent(
-    id: &str,
-    object: &str,
-    parent_key: &str,
-    parent: Record,
-) -> HttpResponse {
+pub fn deleted_with_parent(id: &str, object: &str, parent: Record) -> HttpResponse {
     let mut body = json!({ "id": id, "object": object, "deleted": true });
     body["parent"] = Value::Object(parent);
-    let _ = parent_key;
     HttpResponse::Ok().json(body)
 }

@@ -34,11 +34,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     resource::configure::<Options>(cfg, "/product-options");
     cfg.route(
         "/collections/{id}/products",
-        web::post().to(collection_products),
+        web::post().to(link_products::<Collections>),
     )
     .route(
         "/product-categories/{id}/products",
-        web::post().to(category_products),
+        web::post().to(link_products::<Categories>),
     );
 }
 
@@ -109,20 +109,30 @@ impl Resource for Collections {
     }
 }
 
-async fn collection_products(
+/// A resource that products are added to and removed from in batches.
+pub(crate) trait HoldsProducts: Resource {
+    async fn link(m: &ProductModule, id: &str, add: &[String], remove: &[String]) -> Result<()>;
+}
+
+impl HoldsProducts for Collections {
+    async fn link(m: &ProductModule, id: &str, add: &[String], remove: &[String]) -> Result<()> {
+        m.update_collection_products(id, add, remove).await
+    }
+}
+
+/// `POST /<resource>/{id}/products {add, remove}` → the resource.
+async fn link_products<R: HoldsProducts>(
     c: web::Data<Container>,
     id: web::Path<String>,
     q: RetrieveQuery,
     body: Body<LinkBatch>,
 ) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_COLLECTION)?;
+    let selection = q.selection(R::FIELDS)?;
     let products = c.require::<ProductModule>()?;
-    products.retrieve_collection(&id).await?;
-    products
-        .update_collection_products(&id, &body.0.add, &body.0.remove)
-        .await?;
-    let row = products.retrieve_collection(&id).await?;
-    resource::one::<Collections>(&c, &row, &selection).await
+    R::retrieve(&products, &id).await?;
+    R::link(&products, &id, &body.0.add, &body.0.remove).await?;
+    let row = R::retrieve(&products, &id).await?;
+    resource::one::<R>(&c, &row, &selection).await
 }
 
 // ---- categories --------------------------------------------------------
@@ -209,20 +219,10 @@ impl Resource for Categories {
     }
 }
 
-async fn category_products(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<LinkBatch>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_CATEGORY)?;
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_category(&id).await?;
-    products
-        .update_category_products(&id, &body.0.add, &body.0.remove)
-        .await?;
-    let row = products.retrieve_category(&id).await?;
-    resource::one::<Categories>(&c, &row, &selection).await
+impl HoldsProducts for Categories {
+    async fn link(m: &ProductModule, id: &str, add: &[String], remove: &[String]) -> Result<()> {
+        m.update_category_products(id, add, remove).await
+    }
 }
 
 // ---- tags and types ----------------------------------------------------

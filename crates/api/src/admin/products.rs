@@ -377,7 +377,6 @@ async fn delete_variant(
     Ok(response::deleted_with_parent(
         &variant_id,
         "variant",
-        "product",
         parent,
     ))
 }
