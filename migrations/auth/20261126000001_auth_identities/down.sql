@@ -1,0 +1,3 @@
+DROP TABLE auth_one_time;
+DROP TABLE provider_identity;
+DROP TABLE auth_identity;
