@@ -52,6 +52,7 @@ pub mod error;
 pub mod events;
 pub mod graph;
 pub mod id;
+pub mod input;
 pub mod list;
 pub mod module;
 pub mod money;

@@ -1,0 +1,2 @@
+DROP TABLE invite;
+DROP TABLE "user";
