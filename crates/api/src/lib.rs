@@ -9,6 +9,7 @@
 //! `admin/products.rs` (mutations and batches).
 
 pub(crate) mod admin;
+mod auth;
 mod fields;
 mod resource;
 mod respond;
@@ -23,11 +24,15 @@ fn store_routes(cfg: &mut actix_web::web::ServiceConfig) {
 fn admin_routes(cfg: &mut actix_web::web::ServiceConfig) {
     admin::configure(cfg)
 }
+fn auth_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    auth::configure(cfg)
+}
 
 stheno_http::register_routes!(Namespace::Store, store_routes);
 stheno_http::register_routes!(Namespace::Admin, admin_routes);
+stheno_http::register_routes!(Namespace::Auth, auth_routes);
 
-/// The Store and Admin route sets of this crate.
+/// The Store, Admin and Auth route sets of this crate.
 pub fn routes() -> Vec<Routes> {
     vec![
         Routes {
@@ -39,6 +44,11 @@ pub fn routes() -> Vec<Routes> {
             namespace: Namespace::Admin,
             name: concat!(module_path!(), "::", "admin_routes"),
             configure: admin_routes,
+        },
+        Routes {
+            namespace: Namespace::Auth,
+            name: concat!(module_path!(), "::", "auth_routes"),
+            configure: auth_routes,
         },
     ]
 }

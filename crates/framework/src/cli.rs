@@ -1,4 +1,5 @@
-//! The command line every Stheno binary gets.
+//! The command line every Stheno binary gets: `serve` (default), `migrate`,
+//! `seed`, `user create --email --password`.
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,23 @@ pub enum Command {
     Migrate,
     /// Migrate, then load the application's demo data.
     Seed,
+    /// Manage admin users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Create an admin user who logs in with email and password
+    /// (`POST /auth/user/emailpass`).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The password (or set STHENO_USER_PASSWORD, which keeps it out of
+        /// the process list).
+        #[arg(long, env = "STHENO_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
 }
 
 impl Cli {
@@ -37,5 +55,22 @@ mod tests {
         let cli = Cli::try_parse_from(["stheno", "seed"]).unwrap();
         assert_eq!(cli.command(), &Command::Seed);
         assert!(Cli::try_parse_from(["stheno", "bogus"]).is_err());
+        let cli = Cli::try_parse_from([
+            "stheno",
+            "user",
+            "create",
+            "--email",
+            "a@b.c",
+            "--password",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.command(),
+            &Command::User(UserCommand::Create {
+                email: "a@b.c".into(),
+                password: "x".into()
+            })
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use stheno_module_sdk::db::DbPool;
 use stheno_module_sdk::events::EventBus;
@@ -25,6 +25,7 @@ struct Inner {
     modules: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     keys: Vec<&'static str>,
     query: Query,
+    shared: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Container {
@@ -45,6 +46,7 @@ impl Container {
                 modules,
                 keys,
                 query,
+                shared: RwLock::new(HashMap::new()),
             }),
         }
     }
@@ -80,6 +82,28 @@ impl Container {
     pub fn events(&self) -> &Arc<dyn EventBus> {
         &self.inner.events
     }
+    /// The one `T` of this container, created by `init` on first use: state
+    /// every request and worker must share (sessions, rate-limit counters),
+    /// whoever builds the HTTP app and how often.
+    pub fn shared<T: Any + Send + Sync>(&self, init: impl FnOnce(&Self) -> T) -> Arc<T> {
+        let key = TypeId::of::<T>();
+        if let Some(v) = self
+            .inner
+            .shared
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return v.clone().downcast::<T>().expect("keyed by its TypeId");
+        }
+        let mut map = self.inner.shared.write().unwrap_or_else(|e| e.into_inner());
+        map.entry(key)
+            .or_insert_with(|| Arc::new(init(self)))
+            .clone()
+            .downcast::<T>()
+            .expect("keyed by its TypeId")
+    }
+
     /// Query: follows relations named in `fields` across module entities.
     pub fn query(&self) -> &Query {
         &self.inner.query

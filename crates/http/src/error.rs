@@ -13,6 +13,8 @@ pub enum ApiError {
     Module(Error),
     /// The auth middleware's bare `401 {"message": "Unauthorized"}`.
     Unauthorized,
+    /// Too many login/registration/reset attempts: 429 with `Retry-After`.
+    TooManyRequests(std::time::Duration),
 }
 
 /// Result type for handlers.
@@ -29,6 +31,7 @@ impl std::fmt::Display for ApiError {
         match self {
             ApiError::Module(e) => e.fmt(f),
             ApiError::Unauthorized => f.write_str("Unauthorized"),
+            ApiError::TooManyRequests(_) => f.write_str("Too many requests"),
         }
     }
 }
@@ -90,6 +93,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Module(e) => status_of(e.kind()),
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -106,6 +110,15 @@ impl ResponseError for ApiError {
             }
             ApiError::Unauthorized => {
                 HttpResponse::Unauthorized().json(json!({ "message": "Unauthorized" }))
+            }
+            ApiError::TooManyRequests(wait) => {
+                let secs = wait.as_secs().max(1);
+                HttpResponse::TooManyRequests()
+                    .insert_header(("retry-after", secs.to_string()))
+                    .json(json!({
+                        "type": "too_many_requests",
+                        "message": format!("Too many attempts. Try again in {secs} seconds."),
+                    }))
             }
         }
     }

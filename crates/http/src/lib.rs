@@ -7,18 +7,24 @@
 //! - [`error::ApiError`] maps module errors to Medusa's status codes and JSON.
 //! - [`extract::Body`] and [`extract::ListQuery`] validate input with
 //!   Medusa's messages.
-//! - [`middleware`]: request ids, per-request SQL query counts, the `/admin`
-//!   guard, CORS per namespace.
+//! - [`auth`]: JWTs, cookie sessions, the [`AuthContext`] handlers extract
+//!   ([`Authenticated`]), the per-namespace auth guard; [`ratelimit`] for
+//!   login attempts.
+//! - [`middleware`]: request ids, per-request SQL query counts, CORS per
+//!   namespace, request hooks.
 //! - [`response`]: list/retrieve/delete envelopes.
 
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod ratelimit;
 pub mod response;
 pub mod routes;
 pub mod server;
 pub mod validate;
 
+pub use auth::{AuthContext, AuthState, Authenticated, MaybeAuthenticated};
 pub use error::{ApiError, ApiResult};
 pub use extract::{Body, ListQuery, NoFilters, RetrieveQuery};
 pub use routes::{Namespace, RequestHook, Routes};

@@ -1,4 +1,5 @@
-//! Request ids, SQL query counting, admin authentication and CORS.
+//! Request ids, SQL query counting, CORS and request hooks (authentication
+//! is in [`crate::auth`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,14 +8,12 @@ use std::time::Instant;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use stheno_framework::Container;
 use stheno_module_sdk::db::QueryCounter;
 use tracing::Instrument;
-
-use crate::error::ApiError;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const QUERY_COUNT: HeaderName = HeaderName::from_static("x-stheno-query-count");
@@ -74,40 +73,6 @@ pub async fn observe(
         headers.insert(QUERY_COUNT, HeaderValue::from(queries));
     }
     Ok(res)
-}
-
-/// `/admin` guard. Until admin users exist (auth issue), the only accepted
-/// credential is `Authorization: Bearer <http.admin_secret>`; without a
-/// configured secret every admin request is rejected.
-pub async fn require_admin(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
-    let secret = req
-        .app_data::<web::Data<Container>>()
-        .and_then(|c| c.config().http.admin_secret.clone());
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_owned())
-        });
-    let ok = match (secret, given) {
-        (Some(secret), Some(given)) => {
-            use subtle::ConstantTimeEq;
-            bool::from(secret.as_bytes().ct_eq(given.as_bytes()))
-        }
-        _ => false,
-    };
-    if !ok && req.method() != actix_web::http::Method::OPTIONS {
-        let res = ApiError::Unauthorized.error_response();
-        return Ok(req.into_response(res).map_into_right_body());
-    }
-    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// CORS for one namespace from Medusa's comma-separated origin list: literal

@@ -15,7 +15,9 @@
 //! ```
 //! Paths are relative to the namespace (`/store`, `/admin`, `/auth`, or the
 //! root). The namespace decides the middleware: admin routes always require
-//! authentication; each namespace has its own CORS origins.
+//! an authenticated admin user (see [`crate::auth`]); store routes see the
+//! customer when one is authenticated; each namespace has its own CORS
+//! origins.
 
 use actix_web::web::ServiceConfig;
 
@@ -93,7 +95,7 @@ macro_rules! register_routes {
 }
 
 /// A request hook: middleware contributed by any linked crate, run before the
-/// handlers of its namespace (`/store`, `/admin` after the admin guard,
+/// handlers of its namespace (`/store`, `/admin`, after authentication,
 /// `/auth`). It may reject the
 /// request with an [`crate::ApiError`] or annotate it through
 /// `req.extensions_mut()`, like a Medusa `middlewares.ts` entry.

@@ -6,7 +6,8 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use stheno_framework::Container;
 
-use crate::middleware::{cors, observe, require_admin, run_hooks};
+use crate::auth::{AuthState, authenticate};
+use crate::middleware::{cors, observe, run_hooks};
 use crate::routes::{Namespace, Routes, all_routes};
 
 /// `GET /health`: 200 `OK` once the app is serving.
@@ -56,19 +57,21 @@ pub fn app(
         .service(
             web::scope("/store")
                 .wrap(from_fn(run_hooks))
+                .wrap(from_fn(authenticate))
                 .wrap(cors(&http.store_cors))
                 .configure(scope_routes(&routes, Namespace::Store)),
         )
         .service(
             web::scope("/admin")
                 .wrap(from_fn(run_hooks))
-                .wrap(from_fn(require_admin))
+                .wrap(from_fn(authenticate))
                 .wrap(cors(&http.admin_cors))
                 .configure(scope_routes(&routes, Namespace::Admin)),
         )
         .service(
             web::scope("/auth")
                 .wrap(from_fn(run_hooks))
+                .wrap(from_fn(authenticate))
                 .wrap(cors(&http.auth_cors))
                 .configure(scope_routes(&routes, Namespace::Auth)),
         )
@@ -80,11 +83,8 @@ pub fn app(
 /// shutdown, 30 s at most).
 pub async fn serve(container: Container, explicit: Vec<Routes>) -> std::io::Result<()> {
     let config = container.config().clone();
-    if config.http.admin_secret.is_none() {
-        tracing::warn!(
-            "STHENO_ADMIN_SECRET is not set: every /admin request will be rejected with 401"
-        );
-    }
+    // Built now so a missing secret is reported at start-up.
+    let _ = AuthState::of(&container);
     let workers = config.http.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use futures::future::BoxFuture;
-use stheno_framework::cli::{Cli, Command};
+use stheno_framework::cli::{Cli, Command, UserCommand};
 use stheno_framework::{Config, Container};
 use stheno_http::Routes;
 use stheno_module_sdk::events::{EventBus, LogEventBus};
@@ -46,7 +46,11 @@ impl App {
     pub fn with_default_modules(mut self) -> Self {
         static PRODUCT: ModuleRegistration =
             ModuleRegistration::of::<stheno_product::ProductModule>("stheno-product");
-        self.modules.push(&PRODUCT);
+        static AUTH: ModuleRegistration =
+            ModuleRegistration::of::<stheno_auth::AuthModule>("stheno-auth");
+        static USER: ModuleRegistration =
+            ModuleRegistration::of::<stheno_user::UserModule>("stheno-user");
+        self.modules.extend([&PRODUCT, &AUTH, &USER]);
         self.routes.extend(stheno_api::routes());
         self
     }
@@ -152,8 +156,31 @@ impl App {
                     None => println!("This application has no seed data."),
                 }
             }
+            Command::User(UserCommand::Create { email, password }) => {
+                self.create_user(email, password).await?;
+            }
         }
         Ok(())
+    }
+}
+
+impl App {
+    #[cfg(feature = "default-modules")]
+    async fn create_user(&self, email: &str, password: &str) -> anyhow::Result<()> {
+        let mut config = self.config.clone();
+        config.migrate_on_start = true;
+        let container = stheno_framework::boot(config, &self.modules, self.events.clone()).await?;
+        let (user, _) = crate::users::create_admin_user(&container, email, Some(password)).await?;
+        println!(
+            "Created admin user {} ({}). Log in with POST /auth/user/emailpass.",
+            user.id, user.email
+        );
+        Ok(())
+    }
+
+    #[cfg(not(feature = "default-modules"))]
+    async fn create_user(&self, _email: &str, _password: &str) -> anyhow::Result<()> {
+        anyhow::bail!("`user create` needs the user and auth modules (feature `default-modules`)")
     }
 }
 

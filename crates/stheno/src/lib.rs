@@ -3,7 +3,7 @@
 //!
 //! This facade re-exports the crates an application needs and provides
 //! [`App`], which turns a list of modules and routes into a binary with a
-//! command line (`serve`, `migrate`, `seed`):
+//! command line (`serve`, `migrate`, `seed`, `user create`):
 //!
 //! ```no_run
 //! fn main() -> anyhow::Result<()> {
@@ -17,6 +17,8 @@
 mod app;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "default-modules")]
+pub mod users;
 
 pub use app::{App, SeedFn};
 pub use stheno_framework as framework;
@@ -28,7 +30,11 @@ pub use stheno_module_sdk::register_module;
 #[cfg(feature = "default-modules")]
 pub use stheno_api as api;
 #[cfg(feature = "default-modules")]
+pub use stheno_auth as auth;
+#[cfg(feature = "default-modules")]
 pub use stheno_product as product;
+#[cfg(feature = "default-modules")]
+pub use stheno_user as user;
 
 /// The usual imports for writing a module or a route.
 pub mod prelude {

@@ -1,6 +1,12 @@
 //! Test support: a migrated database per test and the real application
 //! in-process.
 //!
+//! `admin_*` requests carry a real admin's token: with the user and auth
+//! modules linked (feature `default-modules`) the harness creates a user
+//! `admin@stheno.test` and its identity and mints a JWT for it; without
+//! them it mints a token for a synthetic `user_test`, which the `/admin`
+//! guard accepts just the same.
+//!
 //! ```no_run
 //! # async fn t() -> stheno::framework::testing::TestResult<()> {
 //! let app = stheno::testing::TestApp::new().await?;
@@ -20,14 +26,17 @@ use stheno_module_sdk::events::RecordingEventBus;
 
 use crate::App;
 
-/// The bearer secret test apps accept on `/admin`.
-pub const ADMIN_SECRET: &str = "test-admin-secret";
+/// The JWT secret of test apps.
+pub const JWT_SECRET: &str = "test-jwt-secret";
+/// The email of the admin user test apps create.
+pub const ADMIN_EMAIL: &str = "admin@stheno.test";
 
 /// An application on its own database, answering requests in-process.
 pub struct TestApp {
     pub container: Container,
     pub events: Arc<RecordingEventBus>,
     routes: Vec<stheno_http::Routes>,
+    admin_token: String,
     // Dropped last: the database outlives the pool users above.
     pub db: TestDb,
 }
@@ -53,42 +62,36 @@ impl TestApp {
     pub async fn from_app(make: impl FnOnce(stheno_framework::Config) -> App) -> TestResult<Self> {
         let db = TestDb::new().await?;
         let mut config = db.config();
-        config.http.admin_secret = Some(ADMIN_SECRET.to_string());
+        config.http.jwt_secret = Some(stheno_framework::config::Secret::new(JWT_SECRET));
         config.http.query_count_header = true;
         config.database_pool_size = 8;
         let events = Arc::new(RecordingEventBus::default());
         let app = make(config).event_bus(events.clone());
         let container = app.build().await.map_err(|e| e.to_string())?;
+        let admin_token = admin_token(&container).await?;
+        // Tests see only the events of their own requests.
+        events.take();
         Ok(Self {
             container,
             events,
             routes: app.explicit_routes().to_vec(),
+            admin_token,
             db,
         })
     }
 
-    /// Send a request; `admin` adds the admin bearer secret.
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-        admin: bool,
-    ) -> TestResponse {
+    /// The bearer token `admin_*` requests send.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// Send any request (custom headers, cookies, another token).
+    pub async fn send(&self, req: TestRequest) -> TestResponse {
         let service = test::init_service(stheno_http::server::app(
             self.container.clone(),
             self.routes.clone(),
         ))
         .await;
-        let mut req = TestRequest::default().method(method).uri(path);
-        if admin {
-            req = req.insert_header(("authorization", format!("Bearer {ADMIN_SECRET}")));
-        }
-        if let Some(body) = body {
-            req = req
-                .insert_header(("content-type", "application/json"))
-                .set_payload(body.to_string());
-        }
         let res = test::call_service(&service, req.to_request()).await;
         let status = res.status().as_u16();
         let headers = res.headers().clone();
@@ -108,6 +111,39 @@ impl TestApp {
         }
     }
 
+    /// Send a request with `Authorization: Bearer <token>` (when given) and
+    /// a JSON body (when given).
+    pub async fn request_as(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> TestResponse {
+        let mut req = TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            req = req.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            req = req
+                .insert_header(("content-type", "application/json"))
+                .set_payload(body.to_string());
+        }
+        self.send(req).await
+    }
+
+    /// Send a request; `admin` adds the test admin's bearer token.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        admin: bool,
+    ) -> TestResponse {
+        let token = admin.then_some(self.admin_token.as_str());
+        self.request_as(method, path, body, token).await
+    }
+
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(Method::GET, path, None, false).await
     }
@@ -119,31 +155,59 @@ impl TestApp {
     }
     /// POST a raw (possibly malformed) body to an admin route.
     pub async fn admin_post_raw(&self, path: &str, body: &str) -> TestResponse {
-        let service = test::init_service(stheno_http::server::app(
-            self.container.clone(),
-            self.routes.clone(),
-        ))
-        .await;
         let req = TestRequest::post()
             .uri(path)
-            .insert_header(("authorization", format!("Bearer {ADMIN_SECRET}")))
+            .insert_header(("authorization", format!("Bearer {}", self.admin_token)))
             .insert_header(("content-type", "application/json"))
-            .set_payload(body.to_string())
-            .to_request();
-        let res = test::call_service(&service, req).await;
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let bytes = test::read_body(res).await;
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        TestResponse {
-            status,
-            body,
-            queries: 0,
-            headers,
-        }
+            .set_payload(body.to_string());
+        let mut res = self.send(req).await;
+        res.queries = 0;
+        res
     }
     pub async fn admin_delete(&self, path: &str) -> TestResponse {
         self.request(Method::DELETE, path, None, true).await
     }
+}
+
+/// A token for the test admin: a real user and identity when the user and
+/// auth modules are there, else a synthetic admin.
+async fn admin_token(container: &Container) -> TestResult<String> {
+    use stheno_http::{AuthContext, AuthState};
+    let (identity_id, app_metadata) = real_admin(container).await?.unwrap_or_else(|| {
+        let mut m = serde_json::Map::new();
+        m.insert("user_id".into(), Value::String("user_test".into()));
+        ("authid_test".into(), m)
+    });
+    let ctx = AuthContext::for_identity(
+        &identity_id,
+        "user",
+        Some("emailpass"),
+        app_metadata,
+        Default::default(),
+    );
+    Ok(AuthState::of(container)
+        .tokens
+        .issue(ctx)
+        .map_err(|e| e.to_string())?)
+}
+
+type Identity = (String, serde_json::Map<String, Value>);
+
+#[cfg(feature = "default-modules")]
+async fn real_admin(container: &Container) -> TestResult<Option<Identity>> {
+    if container.module::<stheno_user::UserModule>().is_none()
+        || container.module::<stheno_auth::AuthModule>().is_none()
+    {
+        return Ok(None);
+    }
+    let (_, identity) = crate::users::create_admin_user(container, ADMIN_EMAIL, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let metadata = identity.app_metadata_map();
+    Ok(Some((identity.id, metadata)))
+}
+
+#[cfg(not(feature = "default-modules"))]
+async fn real_admin(_container: &Container) -> TestResult<Option<Identity>> {
+    Ok(None)
 }

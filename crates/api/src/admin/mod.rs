@@ -1,10 +1,12 @@
-//! Admin API for the catalog. Every route sits behind the `/admin` guard.
+//! Admin API: catalog, users and invites. Every route sits behind the
+//! `/admin` guard (an authenticated, linked `user`).
 //!
 //! Mutations call the product module directly for now; they move onto
 //! workflows (with compensation) when the workflow engine lands.
 
 pub(crate) mod catalog;
 mod products;
+mod users;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -15,6 +17,7 @@ use stheno_module_sdk::Error;
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     products::configure(cfg);
     catalog::configure(cfg);
+    users::configure(cfg);
 }
 
 /// `{add?: [ids], remove?: [ids]}` of link batch routes.

@@ -4,7 +4,7 @@ use stheno::testing::TestApp;
 
 use crate::{assert_error, create_product, shirt};
 
-/// Every admin route rejects requests without the admin credential.
+/// Every admin route rejects requests without an admin's credential.
 #[tokio::test(flavor = "multi_thread")]
 async fn admin_routes_require_auth() {
     let app = TestApp::new().await.unwrap();
@@ -50,6 +50,17 @@ async fn admin_routes_require_auth() {
         (Method::GET, "/admin/product-options/o"),
         (Method::POST, "/admin/product-options/o"),
         (Method::DELETE, "/admin/product-options/o"),
+        (Method::GET, "/admin/users"),
+        (Method::GET, "/admin/users/me"),
+        (Method::GET, "/admin/users/u"),
+        (Method::POST, "/admin/users/u"),
+        (Method::DELETE, "/admin/users/u"),
+        (Method::GET, "/admin/invites"),
+        (Method::POST, "/admin/invites"),
+        (Method::POST, "/admin/invites/accept"),
+        (Method::GET, "/admin/invites/i"),
+        (Method::DELETE, "/admin/invites/i"),
+        (Method::POST, "/admin/invites/i/resend"),
     ];
     for (method, path) in routes {
         let res = app
@@ -62,9 +73,14 @@ async fn admin_routes_require_auth() {
             "{method} {path}"
         );
     }
-    // A wrong secret is rejected too.
+    // A token signed with another secret is rejected too.
     let res = app
-        .request(Method::GET, "/admin/products", None, false)
+        .request_as(
+            Method::GET,
+            "/admin/products",
+            None,
+            Some("eyJhbGciOiJIUzI1NiJ9.eyJhY3Rvcl9pZCI6InVzZXJfMSJ9.c2lnbmF0dXJl"),
+        )
         .await;
     assert_eq!(res.status, 401);
 }

@@ -2,7 +2,9 @@
 //! PostgreSQL database per test.
 
 mod admin;
+mod auth;
 mod store;
+mod users;
 
 use serde_json::{Value, json};
 use stheno::testing::{TestApp, TestResponse};

@@ -9,8 +9,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use stheno_framework::Container;
+use stheno_framework::config::Secret;
 use stheno_framework::testing::TestDb;
-use stheno_http::{ApiError, ApiResult, Body, ListQuery, Namespace};
+use stheno_http::auth::Tokens;
+use stheno_http::{ApiError, ApiResult, AuthContext, Body, ListQuery, Namespace};
 use stheno_module_sdk::Error;
 use stheno_module_sdk::events::LogEventBus;
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
@@ -100,7 +102,7 @@ stheno_http::register_hook!(Namespace::Store, block_teapots);
 
 async fn container(db: &TestDb) -> Container {
     let mut config = db.config();
-    config.http.admin_secret = Some("s3cret".into());
+    config.http.jwt_secret = Some(Secret::new("s3cret"));
     config.http.query_count_header = true;
     config.http.store_cors = "http://shop.example,/\\.vercel\\.app$/".into();
     stheno_framework::boot(config, &[], Arc::new(LogEventBus))
@@ -121,8 +123,22 @@ async fn call(
     (status, headers, body)
 }
 
+/// A token signed with the test container's secret.
+fn token(actor_type: &str, app_metadata: Value) -> String {
+    let tokens = Tokens::new(b"s3cret", std::time::Duration::from_secs(3600));
+    let ctx = AuthContext::for_identity(
+        "authid_test",
+        actor_type,
+        Some("emailpass"),
+        serde_json::from_value(app_metadata).unwrap(),
+        Default::default(),
+    );
+    tokens.issue(ctx).unwrap()
+}
+
 fn admin(req: TestRequest) -> TestRequest {
-    req.insert_header(("authorization", "Bearer s3cret"))
+    let token = token("user", json!({"user_id": "user_test"}));
+    req.insert_header(("authorization", format!("Bearer {token}")))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -170,20 +186,51 @@ async fn admin_guard() {
     let (status, _, body) = call(&c, admin(TestRequest::get().uri("/admin/brands"))).await;
     assert_eq!(status, 200, "{body}");
 
-    // Without a configured secret nothing gets in.
-    let mut config = db.config();
-    config.http.admin_secret = None;
-    let open = stheno_framework::boot(config, &[], Arc::new(LogEventBus))
-        .await
-        .unwrap();
+    // Bearer scheme is case-insensitive.
+    let token = token("user", json!({"user_id": "user_test"}));
     let (status, _, _) = call(
-        &open,
+        &c,
         TestRequest::get()
             .uri("/admin/brands")
-            .insert_header(("authorization", "Bearer ")),
+            .insert_header(("authorization", format!("bearer {token}"))),
     )
     .await;
-    assert_eq!(status, 401);
+    assert_eq!(status, 200);
+}
+
+/// `/admin` wants a linked `user`: customers, unlinked identities and
+/// tokens signed with another secret get Medusa's bare 401.
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_guard_checks_the_actor() {
+    let db = TestDb::new().await.unwrap();
+    let c = container(&db).await;
+    let foreign = {
+        let tokens = Tokens::new(b"other", std::time::Duration::from_secs(3600));
+        let ctx = AuthContext::for_identity(
+            "authid_test",
+            "user",
+            None,
+            serde_json::from_value(json!({"user_id": "user_test"})).unwrap(),
+            Default::default(),
+        );
+        tokens.issue(ctx).unwrap()
+    };
+    for token in [
+        token("customer", json!({"customer_id": "cus_1"})),
+        token("user", json!({})),
+        token("user", json!({"customer_id": "cus_1"})),
+        foreign,
+    ] {
+        let (status, _, body) = call(
+            &c,
+            TestRequest::get()
+                .uri("/admin/brands")
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await;
+        assert_eq!(status, 401);
+        assert_eq!(body, json!({"message": "Unauthorized"}));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
