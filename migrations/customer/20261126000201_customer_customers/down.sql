@@ -1,0 +1,4 @@
+DROP TABLE customer_group_customer;
+DROP TABLE customer_group;
+DROP TABLE customer_address;
+DROP TABLE customer;
