@@ -10,6 +10,7 @@
 
 pub(crate) mod admin;
 mod auth;
+mod customer_fields;
 mod fields;
 mod resource;
 mod respond;

@@ -50,7 +50,9 @@ impl App {
             ModuleRegistration::of::<stheno_auth::AuthModule>("stheno-auth");
         static USER: ModuleRegistration =
             ModuleRegistration::of::<stheno_user::UserModule>("stheno-user");
-        self.modules.extend([&PRODUCT, &AUTH, &USER]);
+        static CUSTOMER: ModuleRegistration =
+            ModuleRegistration::of::<stheno_customer::CustomerModule>("stheno-customer");
+        self.modules.extend([&PRODUCT, &AUTH, &USER, &CUSTOMER]);
         self.routes.extend(stheno_api::routes());
         self
     }

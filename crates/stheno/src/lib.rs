@@ -32,6 +32,8 @@ pub use stheno_api as api;
 #[cfg(feature = "default-modules")]
 pub use stheno_auth as auth;
 #[cfg(feature = "default-modules")]
+pub use stheno_customer as customer;
+#[cfg(feature = "default-modules")]
 pub use stheno_product as product;
 #[cfg(feature = "default-modules")]
 pub use stheno_user as user;

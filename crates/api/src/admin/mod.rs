@@ -1,10 +1,11 @@
-//! Admin API: catalog, users and invites. Every route sits behind the
+//! Admin API: catalog, users and invites, customers and customer groups. Every route sits behind the
 //! `/admin` guard (an authenticated, linked `user`).
 //!
 //! Mutations call the product module directly for now; they move onto
 //! workflows (with compensation) when the workflow engine lands.
 
 pub(crate) mod catalog;
+mod customers;
 mod products;
 mod users;
 
@@ -18,6 +19,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     products::configure(cfg);
     catalog::configure(cfg);
     users::configure(cfg);
+    customers::configure(cfg);
 }
 
 /// `{add?: [ids], remove?: [ids]}` of link batch routes.

@@ -1,8 +1,9 @@
 //! Store API: the catalog as a storefront sees it (published products,
-//! active public categories).
+//! active public categories) and the logged-in customer's own data.
 
 pub(crate) mod catalog;
 pub(crate) use catalog::with_trees;
+pub(crate) mod customers;
 mod products;
 
 use actix_web::web;
@@ -10,4 +11,5 @@ use actix_web::web;
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     products::configure(cfg);
     catalog::configure(cfg);
+    customers::configure(cfg);
 }

@@ -61,6 +61,19 @@ async fn admin_routes_require_auth() {
         (Method::GET, "/admin/invites/i"),
         (Method::DELETE, "/admin/invites/i"),
         (Method::POST, "/admin/invites/i/resend"),
+        (Method::GET, "/admin/customers"),
+        (Method::POST, "/admin/customers"),
+        (Method::GET, "/admin/customers/c"),
+        (Method::POST, "/admin/customers/c"),
+        (Method::DELETE, "/admin/customers/c"),
+        (Method::GET, "/admin/customer-groups"),
+        (Method::POST, "/admin/customer-groups"),
+        (Method::GET, "/admin/customer-groups/g"),
+        (Method::POST, "/admin/customer-groups/g"),
+        (Method::DELETE, "/admin/customer-groups/g"),
+        (Method::POST, "/admin/customer-groups/g/customers"),
+        // The guard sits on the whole /admin scope: unknown paths too.
+        (Method::GET, "/admin/not-a-route"),
     ];
     for (method, path) in routes {
         let res = app

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod customers;
 mod store;
 mod users;
 

@@ -1,0 +1,252 @@
+//! `/store/customers*`: registration and the logged-in customer's own data.
+//! Every `me` route acts on the authenticated customer only; another
+//! customer's address answers 404 as if it did not exist.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use stheno_auth::AuthModule;
+use stheno_auth::emailpass::EMAILPASS;
+use stheno_customer::{
+    AddressFilter, AddressInput, CreateCustomerInput, CustomerModule, UpdateCustomerInput,
+};
+use stheno_framework::Container;
+use stheno_http::{
+    ApiError, ApiResult, AuthContext, Authenticated, Body, ListQuery, RetrieveQuery,
+};
+use stheno_module_sdk::graph::{QueryContext, Selection};
+use stheno_module_sdk::{Error, ErrorKind};
+
+use crate::customer_fields::{STORE_ADDRESS_FIELDS, STORE_CUSTOMER_FIELDS};
+use crate::respond;
+
+const STORE: QueryContext = QueryContext::STORE;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/customers", web::post().to(create))
+        .route("/customers/me", web::get().to(me))
+        .route("/customers/me", web::post().to(update_me))
+        .route("/customers/me/addresses", web::get().to(list_addresses))
+        .route("/customers/me/addresses", web::post().to(create_address))
+        .route(
+            "/customers/me/addresses/{id}",
+            web::get().to(retrieve_address),
+        )
+        .route(
+            "/customers/me/addresses/{id}",
+            web::post().to(update_address),
+        )
+        .route(
+            "/customers/me/addresses/{id}",
+            web::delete().to(delete_address),
+        );
+}
+
+/// The authenticated customer's id; bare 401 without a linked customer.
+pub(crate) struct CustomerId(pub String);
+
+impl FromRequest for CustomerId {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let id = req
+            .extensions()
+            .get::<AuthContext>()
+            .filter(|c| c.actor_type == "customer" && c.is_linked())
+            .map(|c| CustomerId(c.actor_id.clone()));
+        ready(id.ok_or(ApiError::Unauthorized))
+    }
+}
+
+async fn customer_response(
+    c: &Container,
+    id: &str,
+    selection: &Selection,
+) -> ApiResult<HttpResponse> {
+    let customer = c.require::<CustomerModule>()?.retrieve_customer(id).await?;
+    respond::one(c, "customer", "customer", &customer, selection, STORE).await
+}
+
+/// `POST /store/customers` with a registration token (identity not yet a
+/// customer): create a customer with an account and link the identity.
+async fn create(
+    c: web::Data<Container>,
+    auth: Authenticated,
+    q: RetrieveQuery,
+    body: Body<CreateCustomerInput>,
+) -> ApiResult<HttpResponse> {
+    let ctx = auth.0;
+    if ctx.actor_type != "customer" {
+        return Err(ApiError::Unauthorized);
+    }
+    if ctx.is_linked() {
+        return Err(Error::invalid_data("Request already authenticated as a customer.").into());
+    }
+    let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
+    let auth_module = c.require::<AuthModule>()?;
+    let customers = c.require::<CustomerModule>()?;
+    let mut input = body.0;
+    if input.email.is_none() {
+        // The email the customer registered with.
+        input.email = auth_module
+            .store()
+            .provider_identities(&ctx.auth_identity_id)
+            .await?
+            .into_iter()
+            .find(|p| p.provider == EMAILPASS)
+            .map(|p| p.entity_id);
+    }
+    input.has_account = true;
+    let customer = customers.create_customer(input).await?;
+    if let Err(e) = auth_module
+        .store()
+        .link_actor(&ctx.auth_identity_id, "customer", &customer.id)
+        .await
+    {
+        customers.delete_customer(&customer.id).await?;
+        return Err(match e.kind() {
+            ErrorKind::InvalidData => {
+                Error::invalid_data("Request already authenticated as a customer.").into()
+            }
+            _ => ApiError::Unauthorized,
+        });
+    }
+    respond::one(&c, "customer", "customer", &customer, &selection, STORE).await
+}
+
+async fn me(c: web::Data<Container>, id: CustomerId, q: RetrieveQuery) -> ApiResult<HttpResponse> {
+    customer_response(&c, &id.0, &q.selection(STORE_CUSTOMER_FIELDS)?).await
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateMe {
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    company_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    last_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    metadata: Option<Option<serde_json::Value>>,
+}
+
+/// `POST /store/customers/me`: names, company, phone, metadata (not the
+/// email).
+async fn update_me(
+    c: web::Data<Container>,
+    id: CustomerId,
+    q: RetrieveQuery,
+    body: Body<UpdateMe>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
+    let b = body.0;
+    let input = UpdateCustomerInput {
+        email: None,
+        company_name: b.company_name,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        phone: b.phone,
+        metadata: b.metadata,
+    };
+    c.require::<CustomerModule>()?
+        .update_customer(&id.0, input)
+        .await?;
+    customer_response(&c, &id.0, &selection).await
+}
+
+async fn list_addresses(
+    c: web::Data<Container>,
+    id: CustomerId,
+    q: ListQuery<AddressFilter>,
+) -> ApiResult<HttpResponse> {
+    let page = q.page(50);
+    let selection = q.selection(STORE_ADDRESS_FIELDS)?;
+    let (rows, count) = c
+        .require::<CustomerModule>()?
+        .list_addresses(&id.0, &q.filters, page, &q.order_by(None))
+        .await?;
+    respond::list(
+        &c,
+        "customer_address",
+        "addresses",
+        &rows,
+        count,
+        page,
+        &selection,
+        STORE,
+    )
+    .await
+}
+
+/// `POST /store/customers/me/addresses` → `{customer}`.
+async fn create_address(
+    c: web::Data<Container>,
+    id: CustomerId,
+    q: RetrieveQuery,
+    body: Body<AddressInput>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
+    c.require::<CustomerModule>()?
+        .create_address(&id.0, body.0)
+        .await?;
+    customer_response(&c, &id.0, &selection).await
+}
+
+async fn retrieve_address(
+    c: web::Data<Container>,
+    id: CustomerId,
+    address_id: web::Path<String>,
+    q: RetrieveQuery,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(STORE_ADDRESS_FIELDS)?;
+    let address = c
+        .require::<CustomerModule>()?
+        .retrieve_address(&id.0, &address_id)
+        .await?;
+    respond::one(
+        &c,
+        "customer_address",
+        "address",
+        &address,
+        &selection,
+        STORE,
+    )
+    .await
+}
+
+/// `POST /store/customers/me/addresses/:id` → `{customer}`.
+async fn update_address(
+    c: web::Data<Container>,
+    id: CustomerId,
+    address_id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<AddressInput>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
+    c.require::<CustomerModule>()?
+        .update_address(&id.0, &address_id, body.0)
+        .await?;
+    customer_response(&c, &id.0, &selection).await
+}
+
+/// `DELETE /store/customers/me/addresses/:id` → `{id, object: "address",
+/// deleted: true, parent: <customer>}`. As in Medusa (2.21.2 still), `id` is
+/// the customer's id.
+async fn delete_address(
+    c: web::Data<Container>,
+    id: CustomerId,
+    address_id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let customers = c.require::<CustomerModule>()?;
+    customers.delete_address(&id.0, &address_id).await?;
+    let customer = customers.retrieve_customer(&id.0).await?;
+    let selection = Selection::from_fields(STORE_CUSTOMER_FIELDS, None)?;
+    let parent = respond::expand_one(&c, "customer", &customer, &selection, STORE).await?;
+    Ok(stheno_http::response::deleted_with_parent(
+        &id.0, "address", parent,
+    ))
+}
