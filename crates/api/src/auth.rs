@@ -135,7 +135,7 @@ async fn login(
 ) -> ApiResult<HttpResponse> {
     check_actor(&path.actor)?;
     let state = AuthState::of(&c);
-    state.limit(&req, "login", identity_key(&body.0))?;
+    state.limit(&req, "login", identity_key(&body.0)).await?;
     let auth = c.require::<AuthModule>()?;
     let request = auth_request(&path.actor, &req, body.0);
     let outcome = auth.authenticate(&path.provider, &request).await?;
@@ -150,7 +150,9 @@ async fn register(
     body: Body<Value>,
 ) -> ApiResult<HttpResponse> {
     check_actor(&path.actor)?;
-    AuthState::of(&c).limit(&req, "register", identity_key(&body.0))?;
+    AuthState::of(&c)
+        .limit(&req, "register", identity_key(&body.0))
+        .await?;
     let auth = c.require::<AuthModule>()?;
     let request = auth_request(&path.actor, &req, body.0);
     let outcome = auth.register(&path.provider, &request).await?;
@@ -261,7 +263,7 @@ async fn reset_password(
 ) -> ApiResult<HttpResponse> {
     check_actor(&path.actor)?;
     let state = AuthState::of(&c);
-    state.limit(&req, "reset", Some(&body.0.identifier))?;
+    state.limit(&req, "reset", Some(&body.0.identifier)).await?;
     let auth = c.require::<AuthModule>()?;
     auth.provider(&path.provider)?;
     let found = auth

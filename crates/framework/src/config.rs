@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `database_url` | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/stheno` |
 //! | `database_pool_size` | `STHENO_DB_POOL_SIZE` | 16 |
-//! | `redis_url` | `REDIS_URL` | unset (in-memory infrastructure) |
+//! | `redis_url` | `REDIS_URL` | unset (sessions, rate limits and infrastructure in memory) |
 //! | `host` | `HOST` | `0.0.0.0` |
 //! | `port` | `PORT` | 9000 |
 //! | `worker_mode` | `STHENO_WORKER_MODE` | `shared` |

@@ -223,14 +223,11 @@ impl From<SessionError> for ApiError {
 }
 
 impl SessionStore {
-    fn redis(url: &str) -> Result<Self, SessionError> {
-        let pool = deadpool_redis::Config::from_url(url)
-            .create_pool(Some(deadpool_redis::Runtime::Tokio1))
-            .map_err(|e| SessionError(e.to_string()))?;
-        Ok(Self::Redis {
+    fn redis(pool: deadpool_redis::Pool) -> Self {
+        Self::Redis {
             pool,
             prefix: "stheno:sess:".into(),
-        })
+        }
     }
 
     pub async fn put(
@@ -343,13 +340,24 @@ impl AuthState {
             http.cookie_secret.as_ref(),
             "COOKIE_SECRET (http.cookie_secret)",
         );
-        let sessions = match redis_url.map(SessionStore::redis) {
-            Some(Ok(store)) => store,
-            Some(Err(e)) => {
-                tracing::error!(error = %e, "cannot use Redis for sessions; keeping them in memory");
-                SessionStore::Memory(Mutex::default())
-            }
-            None => SessionStore::Memory(Mutex::default()),
+        let redis = redis_url.and_then(|url| {
+            deadpool_redis::Config::from_url(url)
+                .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot use Redis for sessions and rate limits; keeping them in memory")
+                })
+                .ok()
+        });
+        let window = http.auth_rate_limit.window.as_duration();
+        let (sessions, limiter) = match redis {
+            Some(pool) => (
+                SessionStore::redis(pool.clone()),
+                RateLimiter::with_redis(window, pool),
+            ),
+            None => (
+                SessionStore::Memory(Mutex::default()),
+                RateLimiter::new(window),
+            ),
         };
         Self {
             tokens: Tokens::new(&jwt, http.jwt_expires_in.as_duration()),
@@ -358,7 +366,7 @@ impl AuthState {
             cookie_name: http.cookie_name.clone(),
             cookie_secure: http.cookie_secure,
             session_ttl: http.session_ttl.as_duration(),
-            limiter: RateLimiter::new(http.auth_rate_limit.window.as_duration()),
+            limiter,
             trust_proxy: http.trust_proxy,
             rate: http.auth_rate_limit.clone(),
         }
@@ -427,7 +435,7 @@ impl AuthState {
 
     /// Count one attempt of `action` from this client and, when given, for
     /// this identity (`email`); over a limit → 429.
-    pub fn limit(
+    pub async fn limit(
         &self,
         req: &HttpRequest,
         action: &str,
@@ -436,11 +444,13 @@ impl AuthState {
         let ip = self.client_ip(req);
         self.limiter
             .hit(&format!("ip:{action}:{ip}"), self.rate.per_ip)
+            .await
             .map_err(ApiError::TooManyRequests)?;
         if let Some(identity) = identity {
             let key = format!("id:{action}:{}", identity.trim().to_lowercase());
             self.limiter
                 .hit(&key, self.rate.per_identity)
+                .await
                 .map_err(ApiError::TooManyRequests)?;
         }
         Ok(())

@@ -443,6 +443,42 @@ async fn logins_are_rate_limited() {
     assert_eq!(res.status, 429, "{}", res.body);
 }
 
+/// With Redis configured the counters live there: two instances (two apps
+/// on one Redis) share them.
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_are_shared_through_redis() {
+    let make = || {
+        TestApp::from_app(|mut config| {
+            config.redis_url = Some("redis://127.0.0.1:6379".into());
+            config.http.auth_rate_limit.per_identity = 2;
+            // Test requests have no peer address: keep the shared per-IP
+            // counter out of the way of other test runs.
+            config.http.auth_rate_limit.per_ip = 0;
+            App::new(config).with_default_modules()
+        })
+    };
+    let (one, two) = (make().await.unwrap(), make().await.unwrap());
+    assert!(AuthState::of(&one.container).limiter.is_redis());
+    let email = format!("{}@example.com", stheno::http::auth::random_id());
+    let body = json!({"email": email, "password": "guess"});
+    assert_eq!(
+        post(&one, "/auth/user/emailpass", body.clone())
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        post(&two, "/auth/user/emailpass", body.clone())
+            .await
+            .status,
+        401
+    );
+    let res = post(&one, "/auth/user/emailpass", body.clone()).await;
+    assert_eq!(res.status, 429, "{}", res.body);
+    let res = post(&two, "/auth/user/emailpass", body).await;
+    assert_eq!(res.status, 429, "{}", res.body);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn providers_list() {
     let app = TestApp::new().await.unwrap();
