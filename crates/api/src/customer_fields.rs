@@ -75,6 +75,13 @@ pub const STORE_CUSTOMER_FIELDS: FieldsConfig<'static> = FieldsConfig {
     max_depth: Some(1),
 };
 
+/// `/admin/customers/:id/addresses*`.
+pub const ADMIN_ADDRESS_FIELDS: FieldsConfig<'static> = FieldsConfig {
+    defaults: ADDRESS_DEFAULTS,
+    allowed: None,
+    max_depth: None,
+};
+
 /// `/admin/customers*`.
 pub const ADMIN_CUSTOMER_FIELDS: FieldsConfig<'static> = FieldsConfig {
     defaults: &[

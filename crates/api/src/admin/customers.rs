@@ -3,15 +3,15 @@
 use actix_web::{HttpResponse, web};
 use stheno_auth::AuthModule;
 use stheno_customer::{
-    CreateCustomerInput, CreateGroupInput, CustomerFilter, CustomerModule, GroupFilter,
-    UpdateCustomerInput, UpdateGroupInput,
+    AddressFilter, AddressInput, CreateCustomerInput, CreateGroupInput, CustomerFilter,
+    CustomerModule, GroupFilter, UpdateCustomerInput, UpdateGroupInput,
 };
 use stheno_framework::Container;
 use stheno_http::{ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::graph::QueryContext;
 
 use crate::admin::LinkBatch;
-use crate::customer_fields::{ADMIN_CUSTOMER_FIELDS, ADMIN_GROUP_FIELDS};
+use crate::customer_fields::{ADMIN_ADDRESS_FIELDS, ADMIN_CUSTOMER_FIELDS, ADMIN_GROUP_FIELDS};
 use crate::respond;
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
@@ -22,6 +22,24 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}", web::get().to(retrieve_customer))
         .route("/customers/{id}", web::post().to(update_customer))
         .route("/customers/{id}", web::delete().to(delete_customer))
+        .route(
+            "/customers/{id}/customer-groups",
+            web::post().to(customer_groups),
+        )
+        .route("/customers/{id}/addresses", web::get().to(list_addresses))
+        .route("/customers/{id}/addresses", web::post().to(create_address))
+        .route(
+            "/customers/{id}/addresses/{address_id}",
+            web::get().to(retrieve_address),
+        )
+        .route(
+            "/customers/{id}/addresses/{address_id}",
+            web::post().to(update_address),
+        )
+        .route(
+            "/customers/{id}/addresses/{address_id}",
+            web::delete().to(delete_address),
+        )
         .route("/customer-groups", web::get().to(list_groups))
         .route("/customer-groups", web::post().to(create_group))
         .route("/customer-groups/{id}", web::get().to(retrieve_group))
@@ -229,4 +247,124 @@ async fn group_customers(
         ADMIN,
     )
     .await
+}
+
+async fn customer_response(
+    c: &Container,
+    id: &str,
+    selection: &stheno_module_sdk::graph::Selection,
+) -> ApiResult<HttpResponse> {
+    let customer = c.require::<CustomerModule>()?.retrieve_customer(id).await?;
+    respond::one(c, "customer", "customer", &customer, selection, ADMIN).await
+}
+
+/// `POST /admin/customers/:id/customer-groups {add?, remove?}` →
+/// `{customer}`.
+async fn customer_groups(
+    c: web::Data<Container>,
+    auth: Authenticated,
+    id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<LinkBatch>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
+    c.require::<CustomerModule>()?
+        .update_customer_groups(&id, &body.0.add, &body.0.remove, Some(&auth.0.actor_id))
+        .await?;
+    customer_response(&c, &id, &selection).await
+}
+
+async fn list_addresses(
+    c: web::Data<Container>,
+    id: web::Path<String>,
+    q: ListQuery<AddressFilter>,
+) -> ApiResult<HttpResponse> {
+    let page = q.page(50);
+    let selection = q.selection(ADMIN_ADDRESS_FIELDS)?;
+    let customers = c.require::<CustomerModule>()?;
+    customers.retrieve_customer(&id).await?;
+    let (rows, count) = customers
+        .list_addresses(&id, &q.filters, page, &q.order_by(None))
+        .await?;
+    respond::list(
+        &c,
+        "customer_address",
+        "addresses",
+        &rows,
+        count,
+        page,
+        &selection,
+        ADMIN,
+    )
+    .await
+}
+
+/// `POST /admin/customers/:id/addresses` → `{customer}`.
+async fn create_address(
+    c: web::Data<Container>,
+    id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<AddressInput>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
+    c.require::<CustomerModule>()?
+        .create_address(&id, body.0)
+        .await?;
+    customer_response(&c, &id, &selection).await
+}
+
+async fn retrieve_address(
+    c: web::Data<Container>,
+    path: web::Path<(String, String)>,
+    q: RetrieveQuery,
+) -> ApiResult<HttpResponse> {
+    let (id, address_id) = path.into_inner();
+    let selection = q.selection(ADMIN_ADDRESS_FIELDS)?;
+    let address = c
+        .require::<CustomerModule>()?
+        .retrieve_address(&id, &address_id)
+        .await?;
+    respond::one(
+        &c,
+        "customer_address",
+        "address",
+        &address,
+        &selection,
+        ADMIN,
+    )
+    .await
+}
+
+/// `POST /admin/customers/:id/addresses/:address_id` → `{customer}`.
+async fn update_address(
+    c: web::Data<Container>,
+    path: web::Path<(String, String)>,
+    q: RetrieveQuery,
+    body: Body<AddressInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, address_id) = path.into_inner();
+    let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
+    c.require::<CustomerModule>()?
+        .update_address(&id, &address_id, body.0)
+        .await?;
+    customer_response(&c, &id, &selection).await
+}
+
+/// `DELETE /admin/customers/:id/addresses/:address_id` →
+/// `{id, object: "customer_address", deleted: true, parent: <customer>}`.
+async fn delete_address(
+    c: web::Data<Container>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, address_id) = path.into_inner();
+    let customers = c.require::<CustomerModule>()?;
+    customers.delete_address(&id, &address_id).await?;
+    let customer = customers.retrieve_customer(&id).await?;
+    let selection = stheno_module_sdk::graph::Selection::from_fields(ADMIN_CUSTOMER_FIELDS, None)?;
+    let parent = respond::expand_one(&c, "customer", &customer, &selection, ADMIN).await?;
+    Ok(response::deleted_with_parent(
+        &address_id,
+        "customer_address",
+        parent,
+    ))
 }

@@ -620,3 +620,119 @@ async fn admin_customers_and_groups() {
     let res = as_customer(&app, Method::GET, "/store/customers/me", None, &token).await;
     assert_eq!(res.status, 404, "the old token names a deleted customer");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_customer_addresses_and_groups() {
+    let app = TestApp::new().await.unwrap();
+    let (a, _) = sign_up(&app, "a@example.com").await;
+    let (b, _) = sign_up(&app, "b@example.com").await;
+    let res = app
+        .admin_post(
+            &format!("/admin/customers/{a}/addresses"),
+            json!({"city": "Aarhus", "is_default_shipping": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let addr = res.body["customer"]["addresses"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .admin_get(&format!("/admin/customers/{a}/addresses"))
+        .await;
+    assert_eq!(res.body["count"], 1);
+    let res = app
+        .admin_get(&format!("/admin/customers/{a}/addresses/{addr}"))
+        .await;
+    assert_eq!(res.body["address"]["city"], "Aarhus");
+    let res = app
+        .admin_post(
+            &format!("/admin/customers/{a}/addresses/{addr}"),
+            json!({"city": "Odense"}),
+        )
+        .await;
+    assert_eq!(res.body["customer"]["addresses"][0]["city"], "Odense");
+    // An address is reached only through its own customer.
+    let res = app
+        .admin_get(&format!("/admin/customers/{b}/addresses/{addr}"))
+        .await;
+    assert_error(
+        &res,
+        404,
+        "not_found",
+        &format!("Address with id: {addr} was not found"),
+    );
+    let res = app.admin_get("/admin/customers/cus_nope/addresses").await;
+    assert_error(
+        &res,
+        404,
+        "not_found",
+        "Customer with id: cus_nope was not found",
+    );
+    let res = app
+        .admin_post("/admin/customers/cus_nope/addresses", json!({"city": "X"}))
+        .await;
+    assert_eq!(res.status, 404);
+    let res = app
+        .admin_post(
+            &format!("/admin/customers/{a}/addresses"),
+            json!({"town": "X"}),
+        )
+        .await;
+    assert_error(
+        &res,
+        400,
+        "invalid_data",
+        "Invalid request: Unrecognized fields: 'town'",
+    );
+    let res = app
+        .admin_delete(&format!("/admin/customers/{a}/addresses/{addr}"))
+        .await;
+    assert_eq!(res.body["id"], addr.as_str());
+    assert_eq!(res.body["object"], "customer_address");
+    assert_eq!(res.body["parent"]["addresses"], json!([]));
+    let res = app
+        .admin_delete(&format!("/admin/customers/{a}/addresses/{addr}"))
+        .await;
+    assert_eq!(res.status, 404);
+
+    // Groups from the customer's side.
+    let res = app
+        .admin_post("/admin/customer-groups", json!({"name": "Wholesale"}))
+        .await;
+    let group = res.body["customer_group"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .admin_post(
+            &format!("/admin/customers/{a}/customer-groups"),
+            json!({"add": [group]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["customer"]["groups"][0]["name"], "Wholesale");
+    let res = app
+        .admin_post(
+            &format!("/admin/customers/{a}/customer-groups"),
+            json!({"remove": [group]}),
+        )
+        .await;
+    assert_eq!(res.body["customer"]["groups"], json!([]));
+    let res = app
+        .admin_post(
+            &format!("/admin/customers/{a}/customer-groups"),
+            json!({"add": ["cusgroup_nope"]}),
+        )
+        .await;
+    assert_error(
+        &res,
+        404,
+        "not_found",
+        "CustomerGroup with id: cusgroup_nope was not found",
+    );
+    let res = app
+        .admin_post("/admin/customers/cus_nope/customer-groups", json!({}))
+        .await;
+    assert_eq!(res.status, 404);
+}

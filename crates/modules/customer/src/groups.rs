@@ -212,4 +212,71 @@ impl CustomerModule {
         })
         .await
     }
+
+    /// Add the customer to groups and remove it from others, in one
+    /// transaction. The customer and every group must be live (checked in
+    /// one query each).
+    pub async fn update_customer_groups(
+        &self,
+        customer_id: &str,
+        add: &[String],
+        remove: &[String],
+        created_by: Option<&str>,
+    ) -> Result<()> {
+        let (customer_id, add, remove) = (customer_id.to_string(), add.to_vec(), remove.to_vec());
+        let created_by = created_by.map(str::to_owned);
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, Error, _>(async move |c| {
+            let found: Option<String> = customer::table
+                .filter(customer::id.eq(&customer_id))
+                .filter(customer::deleted_at.is_null())
+                .select(customer::id)
+                .for_update()
+                .first(c)
+                .await
+                .optional()?;
+            if found.is_none() {
+                return Err(not_found("Customer", &customer_id));
+            }
+            let wanted: Vec<&String> = add.iter().chain(&remove).collect();
+            let groups: Vec<String> = customer_group::table
+                .filter(customer_group::id.eq_any(&wanted))
+                .filter(customer_group::deleted_at.is_null())
+                .select(customer_group::id)
+                .load(c)
+                .await?;
+            if let Some(missing) = wanted.iter().find(|id| !groups.contains(id)) {
+                return Err(not_found("CustomerGroup", missing));
+            }
+            if !remove.is_empty() {
+                diesel::delete(
+                    customer_group_customer::table
+                        .filter(customer_group_customer::customer_id.eq(&customer_id))
+                        .filter(customer_group_customer::customer_group_id.eq_any(&remove)),
+                )
+                .execute(c)
+                .await?;
+            }
+            if !add.is_empty() {
+                let rows: Vec<_> = add
+                    .iter()
+                    .map(|group_id| {
+                        (
+                            customer_group_customer::id.eq(generate_id(prefix::GROUP_CUSTOMER)),
+                            customer_group_customer::customer_id.eq(&customer_id),
+                            customer_group_customer::customer_group_id.eq(group_id),
+                            customer_group_customer::created_by.eq(created_by.clone()),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(customer_group_customer::table)
+                    .values(&rows)
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
 }
