@@ -75,11 +75,14 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 });
 
 fn credentials(req: &AuthRequest) -> Result<(&str, &str)> {
+    // Medusa checks `!email || !isString(email)`: empty strings fail too.
     let email = req
         .body_str("email")
+        .filter(|e| !e.is_empty())
         .ok_or_else(|| Error::unauthorized("Email should be a string"))?;
     let password = req
         .body_str("password")
+        .filter(|p| !p.is_empty())
         .ok_or_else(|| Error::unauthorized("Password should be a string"))?;
     Ok((email, password))
 }
@@ -142,6 +145,7 @@ impl AuthProvider for EmailPassProvider {
         let password = data
             .get("password")
             .and_then(Value::as_str)
+            .filter(|p| !p.is_empty())
             .ok_or_else(|| Error::unauthorized("Password should be a string"))?;
         let hash = hash_password(password).await?;
         store

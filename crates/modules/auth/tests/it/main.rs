@@ -91,6 +91,26 @@ async fn failed_logins_do_not_reveal_whether_the_email_exists() {
         .await
         .unwrap_err();
     assert_eq!(missing.message(), "Password should be a string");
+    for body in [
+        json!({"email": "", "password": "x"}),
+        json!({"email": 5, "password": "x"}),
+    ] {
+        let err = auth.register(EMAILPASS, &req(body)).await.unwrap_err();
+        assert_eq!(err.message(), "Email should be a string");
+    }
+    let err = auth
+        .register(
+            EMAILPASS,
+            &req(json!({"email": "new@example.com", "password": ""})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), "Password should be a string");
+    let err = auth
+        .update_provider(EMAILPASS, "b@example.com", &json!({"password": ""}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), "Password should be a string");
 }
 
 #[tokio::test(flavor = "multi_thread")]
