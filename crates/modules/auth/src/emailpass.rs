@@ -160,6 +160,9 @@ impl AuthProvider for EmailPassProvider {
 }
 
 fn build(_options: &Value) -> Result<Option<Arc<dyn AuthProvider>>> {
+    // Compute the dummy hash now, so the first login of an unknown email
+    // does not take two hashes' time.
+    LazyLock::force(&DUMMY_HASH);
     Ok(Some(Arc::new(EmailPassProvider)))
 }
 
