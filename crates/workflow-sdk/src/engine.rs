@@ -12,6 +12,7 @@ use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::events::{Event, EventBus};
+use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, ErrorKind};
 
 use crate::step::{Data, DynStep, StepAction, StepContext, StepError, StepOptions};
@@ -225,6 +226,7 @@ type Key = (Arc<str>, String);
 /// survives a restart.
 pub struct WorkflowEngine {
     event_bus: Arc<dyn EventBus>,
+    services: Services,
     retention: Duration,
     executions: Mutex<HashMap<Key, Entry>>,
 }
@@ -243,9 +245,16 @@ impl WorkflowEngine {
     pub fn new(event_bus: Arc<dyn EventBus>) -> Self {
         Self {
             event_bus,
+            services: Services::default(),
             retention: Duration::from_secs(24 * 60 * 60),
             executions: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// What steps reach through [`StepContext::module`](crate::StepContext::module).
+    pub fn with_services(mut self, services: Services) -> Self {
+        self.services = services;
+        self
     }
 
     /// How long finished outcomes are kept for idempotent re-runs.
@@ -338,6 +347,7 @@ impl WorkflowEngine {
         let run = Run {
             workflow_id: workflow.name.clone(),
             transaction_id: Arc::from(transaction_id.as_str()),
+            services: self.services.clone(),
             records: Mutex::new(Vec::new()),
             completed: Mutex::new(Vec::new()),
             events: Mutex::new(Vec::new()),
@@ -431,6 +441,7 @@ struct Completed {
 struct Run {
     workflow_id: Arc<str>,
     transaction_id: Arc<str>,
+    services: Services,
     records: Mutex<Vec<StepRecord>>,
     /// Completed steps, in completion order.
     completed: Mutex<Vec<Completed>>,
@@ -571,6 +582,7 @@ impl Run {
             step.name().clone(),
             action,
             attempt,
+            self.services.clone(),
         )
     }
 

@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use stheno_module_sdk::events::Event;
-use stheno_module_sdk::{Error, ErrorKind};
+use stheno_module_sdk::services::Services;
+use stheno_module_sdk::{Error, ErrorKind, Module};
 
 /// Values that can flow between steps: they travel as JSON so an execution
 /// can be stored and replayed.
@@ -243,6 +244,7 @@ pub struct StepContext {
     step_name: Arc<str>,
     action: StepAction,
     attempt: u32,
+    services: Services,
     events: Mutex<Vec<Event>>,
 }
 
@@ -253,6 +255,7 @@ impl StepContext {
         step_name: Arc<str>,
         action: StepAction,
         attempt: u32,
+        services: Services,
     ) -> Self {
         Self {
             workflow_id,
@@ -260,8 +263,25 @@ impl StepContext {
             step_name,
             action,
             attempt,
+            services,
             events: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The module `M` of the application running the workflow. Missing
+    /// modules fail the step permanently, naming the crate to add.
+    pub fn module<M: Module>(&self) -> Result<Arc<M>, StepError> {
+        self.services.module::<M>().map_err(StepError::permanent)
+    }
+
+    /// Any other shared service the engine was given (Query, a provider, …).
+    pub fn service<T: std::any::Any + Send + Sync>(&self) -> Result<Arc<T>, StepError> {
+        self.services.require::<T>().map_err(StepError::permanent)
+    }
+
+    /// Everything the engine was given.
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     pub fn workflow_id(&self) -> &str {
