@@ -112,15 +112,24 @@
 //! ```
 
 mod engine;
+pub mod execution;
+pub mod lock;
+mod nested;
+mod registry;
 mod step;
+pub mod store;
 mod workflow;
 
-pub use engine::{
-    CompensationFailure, StepRecord, StepState, WorkflowEngine, WorkflowError, WorkflowOutcome,
-};
+pub use engine::{CompensationFailure, StepRecord, WorkflowEngine, WorkflowError, WorkflowOutcome};
+pub use execution::{Execution, ExecutionFilter, StepState, TransactionState};
+pub use lock::{acquire_lock, release_lock};
+pub use registry::{ErasedWorkflow, Hook, HookHandler, HookRegistration, WorkflowRegistration};
 pub use step::{
     Data, Step, StepAction, StepContext, StepError, StepExt, StepOptions, StepResponse, WithOptions,
 };
+pub use store::{ExecutionStore, InMemoryStore};
 pub use workflow::Workflow;
 
 pub use async_trait::async_trait;
+#[doc(hidden)]
+pub use inventory;
