@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use stheno_module_sdk::events::{Event, RecordingEventBus};
 use stheno_module_sdk::{Error, ErrorKind};
+mod features;
+
 use stheno_workflow_sdk::{
     Step, StepContext, StepError, StepExt, StepOptions, StepResponse, StepState, Workflow,
     WorkflowEngine, async_trait,
