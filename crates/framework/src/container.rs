@@ -8,7 +8,7 @@ use stheno_module_sdk::db::DbPool;
 use stheno_module_sdk::events::EventBus;
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, Module};
-use stheno_workflow_sdk::WorkflowEngine;
+use stheno_workflow_sdk::{ExecutionStore, WorkflowEngine};
 
 use crate::config::Config;
 use crate::query::Query;
@@ -36,6 +36,7 @@ impl Container {
         events: Arc<dyn EventBus>,
         modules: Vec<(&'static str, TypeId, Arc<dyn Any + Send + Sync>)>,
         query: Query,
+        workflow_store: Arc<dyn ExecutionStore>,
     ) -> Self {
         let keys = modules.iter().map(|(k, _, _)| *k).collect();
         let query = Arc::new(query);
@@ -45,7 +46,15 @@ impl Container {
             .with(query.clone())
             .with(Arc::new(db.clone()))
             .build();
-        let workflows = WorkflowEngine::new(events.clone()).with_services(services.clone());
+        let workflows = WorkflowEngine::new(events.clone())
+            .with_services(services.clone())
+            .with_store(workflow_store)
+            .with_retention(std::time::Duration::from_secs(
+                config.workflows.retention_secs,
+            ))
+            .with_lease(std::time::Duration::from_secs(
+                config.workflows.lease_secs.max(1),
+            ));
         Self {
             inner: Arc::new(Inner {
                 config,
