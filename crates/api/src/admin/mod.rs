@@ -5,6 +5,7 @@
 
 pub(crate) mod catalog;
 mod products;
+mod workflows;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -15,6 +16,7 @@ use stheno_module_sdk::Error;
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     products::configure(cfg);
     catalog::configure(cfg);
+    workflows::configure(cfg);
 }
 
 /// `{add?: [ids], remove?: [ids]}` of link batch routes.

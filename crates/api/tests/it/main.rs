@@ -3,6 +3,7 @@
 
 mod admin;
 mod store;
+mod workflows;
 
 use serde_json::{Value, json};
 use stheno::testing::{TestApp, TestResponse};
