@@ -630,7 +630,7 @@ impl WorkflowEngine {
                     self.release(&execution).await;
                     RawOutcome::from_execution(&execution, true)
                 }
-                Ok(Claim::Existing(execution)) => self.drive(def, execution, mode).await,
+                Ok(Claim::Existing(execution)) => self.drive(def, *execution, mode).await,
                 Ok(Claim::Missing) => RawOutcome::failed(
                     &def,
                     transaction_id,
@@ -664,7 +664,7 @@ impl WorkflowEngine {
             .claim(workflow_id, transaction_id, None, &inner.owner, inner.lease)
             .await?
         {
-            Claim::Existing(execution) => Ok(execution),
+            Claim::Existing(execution) => Ok(*execution),
             Claim::Busy => Err(Error::conflict(format!(
                 "Workflow {workflow_id} with transaction id {transaction_id} is already running"
             ))),
@@ -1367,7 +1367,7 @@ impl Run {
                 .map(|s| (s.completed.unwrap_or(0), s.name.clone()))
                 .collect()
         });
-        due.sort_by(|a, b| b.0.cmp(&a.0));
+        due.sort_by_key(|d| std::cmp::Reverse(d.0));
         self.checkpoint().await;
         for (_, name) in due {
             let (input, no_compensation) = self.with(|e| {

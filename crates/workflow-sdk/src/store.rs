@@ -27,7 +27,7 @@ pub enum Claim {
     /// No execution existed; the given one was stored and is now leased.
     Created,
     /// An execution exists (finished or not) and is now leased to the caller.
-    Existing(Execution),
+    Existing(Box<Execution>),
     /// Another owner holds an unexpired lease.
     Busy,
     /// No execution exists and none was given to create.
@@ -83,10 +83,13 @@ pub struct StoreContext {
     pub options: Value,
 }
 
+/// Builds a store from its context.
+pub type BuildStore = fn(StoreContext) -> BoxFuture<'static, Result<Arc<dyn ExecutionStore>>>;
+
 /// A store a linked crate offers, chosen by `name` in configuration.
 pub struct StoreRegistration {
     pub name: &'static str,
-    pub build: fn(StoreContext) -> BoxFuture<'static, Result<Arc<dyn ExecutionStore>>>,
+    pub build: BuildStore,
 }
 
 inventory::collect!(StoreRegistration);
@@ -152,7 +155,7 @@ impl ExecutionStore for InMemoryStore {
                 }
                 entry.owner = Some(owner.to_string());
                 entry.lease_until = lease_end(lease);
-                Ok(Claim::Existing(entry.execution.clone()))
+                Ok(Claim::Existing(Box::new(entry.execution.clone())))
             }
             None => match fresh {
                 Some(execution) => {

@@ -127,7 +127,7 @@ impl ExecutionStore for PgStore {
                 e => Err(e),
             })?;
         if let Some(row) = claimed {
-            return Ok(Claim::Existing(read(row.execution)?));
+            return Ok(Claim::Existing(Box::new(read(row.execution)?)));
         }
         let exists: Option<Row> = diesel::sql_query(
             "SELECT execution FROM workflow_execution WHERE workflow_id = $1 AND transaction_id = $2",
@@ -244,7 +244,7 @@ impl ExecutionStore for PgStore {
         .bind::<BigInt, _>(filter.limit as i64)
         .load(&mut conn)
         .await?;
-        let total = match rows.iter().next() {
+        let total = match <[Counted]>::first(&rows) {
             Some(row) => row.total as u64,
             None if filter.offset > 0 => {
                 // Past the end: count separately so the total stays right.
@@ -260,7 +260,7 @@ impl ExecutionStore for PgStore {
                 .bind::<diesel::sql_types::Array<Text>, _>(&states)
                 .load(&mut conn)
                 .await?;
-                all.iter().next().map_or(0, |r| r.total as u64)
+                <[Counted]>::first(&all).map_or(0, |r| r.total as u64)
             }
             None => 0,
         };

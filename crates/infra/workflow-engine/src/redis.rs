@@ -174,10 +174,10 @@ impl ExecutionStore for RedisStore {
     ) -> Result<Claim> {
         let mut conn = self.conn().await?;
         let run = Self::run_key(workflow_id, transaction_id);
-        if let Some(fresh) = fresh {
-            if self.insert(&mut conn, fresh, owner, lease).await? {
-                return Ok(Claim::Created);
-            }
+        if let Some(fresh) = fresh
+            && self.insert(&mut conn, fresh, owner, lease).await?
+        {
+            return Ok(Claim::Created);
         }
         let taken: Option<String> = redis::cmd("SET")
             .arg(self.key("lease", &run))
@@ -215,7 +215,7 @@ impl ExecutionStore for RedisStore {
                     None => Ok(Claim::Missing),
                 }
             }
-            Some(existing) => Ok(Claim::Existing(existing)),
+            Some(existing) => Ok(Claim::Existing(Box::new(existing))),
         }
     }
 

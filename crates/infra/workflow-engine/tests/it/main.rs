@@ -173,7 +173,7 @@ async fn wait_for_row(db: &DbPool, step: &str) {
 /// the store pick the run up.
 async fn crash_and_resume(kind: &str, fail: bool) {
     let db = test_db().await;
-    let prefix = format!("{}", ulid_like());
+    let prefix = ulid_like();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["crash_child", "--exact", "--nocapture"])
         .env("CRASH_DB_URL", db.url())
