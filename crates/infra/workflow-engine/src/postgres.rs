@@ -16,6 +16,13 @@ use stheno_workflow_sdk::{Execution, ExecutionFilter};
 
 /// Stores runs in PostgreSQL. Every checkpoint is one `UPDATE` guarded by
 /// the lease, so a process that lost its lease cannot overwrite the run.
+///
+/// Checkpoints commit with `synchronous_commit = off` (for that statement
+/// only): they cost no WAL flush, and a *PostgreSQL* crash can lose the last
+/// few hundred milliseconds of them, after which the run resumes from an
+/// earlier checkpoint and re-invokes the steps after it, which the engine's
+/// at-least-once contract already allows. A crash of the application loses
+/// nothing the server acknowledged.
 #[derive(Clone)]
 pub struct PgStore {
     db: DbPool,
@@ -83,20 +90,13 @@ impl ExecutionStore for PgStore {
     ) -> Result<Claim> {
         let mut conn = self.db.get().await?;
         if let Some(fresh) = fresh {
-            // Finished runs past their retention do not count.
-            diesel::sql_query(
-                "DELETE FROM workflow_execution
-                 WHERE workflow_id = $1 AND transaction_id = $2 AND expires_at <= now()",
-            )
-            .bind::<Text, _>(workflow_id)
-            .bind::<Text, _>(transaction_id)
-            .execute(&mut conn)
-            .await?;
             let inserted = diesel::sql_query(
-                "INSERT INTO workflow_execution
+                "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+                 INSERT INTO workflow_execution
                     (id, workflow_id, transaction_id, state, execution, lease_owner, lease_until,
                      wake_at, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8, $9, $9)
+                 SELECT $1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8, $9, $9
+                 FROM relaxed
                  ON CONFLICT (workflow_id, transaction_id) DO NOTHING",
             )
             .bind::<Text, _>(&fresh.id)
@@ -112,6 +112,21 @@ impl ExecutionStore for PgStore {
             .await?;
             if inserted == 1 {
                 return Ok(Claim::Created);
+            }
+            // A finished run past its retention does not count: replace it.
+            let expired = diesel::sql_query(
+                "DELETE FROM workflow_execution
+                 WHERE workflow_id = $1 AND transaction_id = $2 AND expires_at <= now()",
+            )
+            .bind::<Text, _>(workflow_id)
+            .bind::<Text, _>(transaction_id)
+            .execute(&mut conn)
+            .await?;
+            if expired == 1 {
+                drop(conn);
+                return self
+                    .claim(workflow_id, transaction_id, Some(fresh), owner, lease)
+                    .await;
             }
         }
         let claimed: Option<Row> = diesel::sql_query(CLAIM)
@@ -152,10 +167,12 @@ impl ExecutionStore for PgStore {
         let mut conn = self.db.get().await?;
         let finished = execution.state.is_finished();
         let updated = diesel::sql_query(
-            "UPDATE workflow_execution
+            "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+             UPDATE workflow_execution
              SET state = $3, execution = $4, wake_at = $5, expires_at = $6, updated_at = now(),
                  lease_owner = CASE WHEN $7 THEN NULL ELSE $8 END,
                  lease_until = CASE WHEN $7 THEN NULL ELSE now() + make_interval(secs => $9) END
+             FROM relaxed
              WHERE workflow_id = $1 AND transaction_id = $2
                AND (lease_owner = $8 OR lease_owner IS NULL OR lease_until <= now())",
         )
