@@ -1192,6 +1192,17 @@ impl Run {
                     Ok(Value::Null)
                 }
             }
+            Stage::OrSkip(step) => match self.step(step, &input).await {
+                Err(Stop::Failed {
+                    step: Some(name),
+                    error,
+                }) => {
+                    tracing::info!(workflow = %self.def.name, step = %name, %error, "step failed; skipped as the workflow allows");
+                    self.set_state(&name, StepState::SkippedFailure);
+                    Ok(Value::Null)
+                }
+                other => other,
+            },
             Stage::Hook(name, map) => {
                 if let Some(handler) = self.engine.hook(&self.def.name, name) {
                     let hook_input = match map {
@@ -1245,7 +1256,9 @@ impl Run {
             Some(c) if c.state == StepState::Done => {
                 return Ok(c.output.clone().unwrap_or(Value::Null));
             }
-            Some(c) if c.state == StepState::Skipped => return Ok(Value::Null),
+            Some(c) if matches!(c.state, StepState::Skipped | StepState::SkippedFailure) => {
+                return Ok(Value::Null);
+            }
             Some(c) if c.state == StepState::Waiting => return Err(Stop::Pending),
             Some(c) if matches!(c.state, StepState::Failed | StepState::Timeout) => {
                 return Err(self.stored_failure(name, c));

@@ -70,6 +70,10 @@ pub enum StepState {
     Timeout,
     /// Its condition was false.
     Skipped,
+    /// It failed permanently in a place that tolerates it
+    /// ([`Workflow::then_or_skip`](crate::Workflow::then_or_skip)); the run
+    /// went on without its output.
+    SkippedFailure,
     Compensating,
     Reverted,
 }
@@ -83,6 +87,7 @@ impl StepState {
             Self::Failed => "failed",
             Self::Timeout => "timeout",
             Self::Skipped => "skipped",
+            Self::SkippedFailure => "skipped_failure",
             Self::Compensating => "compensating",
             Self::Reverted => "reverted",
         }

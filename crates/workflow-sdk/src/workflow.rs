@@ -31,6 +31,9 @@ pub(crate) enum Stage {
     Parallel(Vec<Arc<dyn DynStep>>),
     /// Run the step only if the predicate holds; `null` (None) otherwise.
     When(Predicate, Arc<dyn DynStep>),
+    /// Run the step; a permanent failure is recorded as `skipped_failure`
+    /// and the run goes on with `null` (None).
+    OrSkip(Arc<dyn DynStep>),
     /// Run the handler registered for this hook (if any) on the value, or
     /// on `map(value)`; the value passes through unchanged.
     Hook(Arc<str>, Option<Transform>),
@@ -112,7 +115,7 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
                 let mut steps = HashMap::new();
                 for stage in &self.stages {
                     match stage {
-                        Stage::Step(step) | Stage::When(_, step) => {
+                        Stage::Step(step) | Stage::When(_, step) | Stage::OrSkip(step) => {
                             steps.insert(step.name().clone(), step.clone());
                         }
                         Stage::Parallel(branch) => {
@@ -145,7 +148,9 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
 
     fn push<T>(mut self, stage: Stage) -> Workflow<In, T> {
         let names: Vec<Arc<str>> = match &stage {
-            Stage::Step(step) | Stage::When(_, step) => vec![step.name().clone()],
+            Stage::Step(step) | Stage::When(_, step) | Stage::OrSkip(step) => {
+                vec![step.name().clone()]
+            }
             Stage::Parallel(steps) => steps.iter().map(|s| s.name().clone()).collect(),
             Stage::Hook(name, _) => vec![name.clone()],
             Stage::Transform(_) => Vec::new(),
@@ -218,6 +223,15 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
         B: Step<Input = Out>,
     {
         self.push(Stage::Parallel(vec![erase(a), erase(b)]))
+    }
+
+    /// Run `step`, tolerating its permanent failure (Medusa's
+    /// `continueOnPermanentFailure`): after its retries, a failing step is
+    /// recorded as `skipped_failure` (and not compensated), and the run goes
+    /// on with `None`. Steps after it decide what to do with `None` (for
+    /// example with [`when`](Self::when)).
+    pub fn then_or_skip<S: Step<Input = Out>>(self, step: S) -> Workflow<In, Option<S::Output>> {
+        self.push(Stage::OrSkip(erase(step)))
     }
 
     /// Run another workflow as one step of this one, named

@@ -46,7 +46,7 @@ fn step_status(state: StepState) -> &'static str {
     match state {
         StepState::Waiting => "waiting_response",
         StepState::Done | StepState::Reverted | StepState::Skipped => "ok",
-        StepState::Failed | StepState::Timeout => "permanent_failure",
+        StepState::Failed | StepState::Timeout | StepState::SkippedFailure => "permanent_failure",
         StepState::Invoking | StepState::Compensating => "idle",
     }
 }
@@ -114,6 +114,7 @@ fn wire(e: &Execution, retention_secs: u64) -> Value {
             "steps": steps,
             "hasFailedSteps": e.steps.iter().any(|s| matches!(s.state, StepState::Failed | StepState::Timeout)),
             "hasSkippedSteps": e.steps.iter().any(|s| s.state == StepState::Skipped),
+            "hasSkippedOnFailureSteps": e.steps.iter().any(|s| s.state == StepState::SkippedFailure),
             "hasWaitingSteps": e.steps.iter().any(|s| s.state == StepState::Waiting),
             "hasRevertedSteps": e.steps.iter().any(|s| s.state == StepState::Reverted),
         },

@@ -434,3 +434,35 @@ async fn another_engine_sharing_the_store_resumes_a_run_whose_owner_died() {
     assert_eq!(bus.names(), ["third.done"]);
     assert_eq!(log.count("invoke:first"), 1);
 }
+
+#[tokio::test]
+async fn a_step_allowed_to_fail_is_skipped_and_the_run_goes_on() {
+    let log = Log::default();
+    let (engine, _) = engine();
+    let options = StepOptions::default().retries(1, Duration::ZERO);
+    let workflow = Workflow::<u32>::new("tolerant")
+        .then(probe("first", &log))
+        .then_or_skip(probe("flaky", &log).fail(Fail::Permanent).options(options))
+        .map(|n: Option<u32>| n.unwrap_or(100))
+        .then(probe("last", &log));
+    let outcome = engine.run(&workflow, 0).await;
+    assert_eq!(outcome.state, TransactionState::Done);
+    assert_eq!(outcome.step_state("flaky"), Some(StepState::SkippedFailure));
+    assert_eq!(*outcome.result.as_ref().unwrap(), 101);
+
+    // When it succeeds its output is Some.
+    let workflow = Workflow::<u32>::new("tolerant-ok")
+        .then_or_skip(probe("fine", &log))
+        .map(|n: Option<u32>| n.unwrap_or(100));
+    assert_eq!(engine.run(&workflow, 0).await.result.unwrap(), 1);
+
+    // A skipped failure is not compensated when a later step fails.
+    let log = Log::default();
+    let workflow = Workflow::<u32>::new("tolerant-then-fail")
+        .then(probe("first", &log))
+        .then_or_skip(probe("flaky", &log).fail(Fail::Permanent))
+        .map(|n: Option<u32>| n.unwrap_or(0))
+        .then(probe("boom", &log).fail(Fail::Permanent));
+    let err = engine.run(&workflow, 0).await.result.unwrap_err();
+    assert_eq!(err.compensated(), ["first"]);
+}
