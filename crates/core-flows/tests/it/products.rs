@@ -228,3 +228,38 @@ async fn batch_products_is_compensated() {
     .await;
     assert_same(&before, &env.state().await);
 }
+
+/// Linking an exclusive option that no product uses, then undoing it,
+/// leaves the option as it was (unlinking alone would soft-delete it).
+#[tokio::test(flavor = "multi_thread")]
+async fn update_products_compensation_keeps_an_unlinked_exclusive_option() {
+    let env = env().await;
+    let s = seed(&env).await;
+    let lone = env
+        .products
+        .create_options(vec![input(
+            json!({"title": "Lone", "values": ["A"], "is_exclusive": true}),
+        )])
+        .await
+        .unwrap()
+        .remove(0);
+    let snapshot = env
+        .products
+        .product_snapshots(std::slice::from_ref(&s.product))
+        .await
+        .unwrap();
+    let mut option_ids = snapshot[0].option_ids.clone();
+    option_ids.push(lone.id.clone());
+    let before = env.state().await;
+    env.run_failing(
+        Workflow::new("t").then(UpdateProductsStep::new()),
+        vec![Update::new(
+            &s.product,
+            input(json!({"option_ids": option_ids})),
+        )],
+        &["update-products"],
+    )
+    .await;
+    assert_same(&before, &env.state().await);
+    assert!(env.products.retrieve_option(&lone.id).await.is_ok());
+}

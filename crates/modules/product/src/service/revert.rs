@@ -521,7 +521,18 @@ async fn restore_product_in(
         .filter(|o| !linked.contains(o))
         .cloned()
         .collect();
+    // Unlinking soft-deletes exclusive options left without a product:
+    // those that were live before come back.
+    let live_exclusive: Vec<String> = product_option::table
+        .filter(product_option::id.eq_any(&extra))
+        .filter(product_option::is_exclusive.eq(true))
+        .filter(product_option::deleted_at.is_null())
+        .select(product_option::id)
+        .load(c)
+        .await?;
     unlink(c, &id, &extra, events).await?;
+    let live_exclusive: Vec<&str> = live_exclusive.iter().map(String::as_str).collect();
+    revive_exclusive(c, &live_exclusive, events).await?;
     if !missing.is_empty() {
         let links = snapshot.option_links.only_options(&missing);
         restore_links_in(c, links, events).await?;
@@ -645,16 +656,38 @@ async fn restore_links_in(c: &mut Conn, links: OptionLinks, events: &mut Events)
         .iter()
         .map(|l| l.product_option_id.as_str())
         .collect();
+    revive_exclusive(c, &option_ids, events).await?;
+    diesel::insert_into(product_product_option::table)
+        .values(&links.links)
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await?;
+    if !links.values.is_empty() {
+        diesel::insert_into(product_product_option_value::table)
+            .values(&links.values)
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Bring back the exclusive options among `option_ids` that are
+/// soft-deleted (unlinking an option's last product does that), with the
+/// values deleted at the same time.
+async fn revive_exclusive(c: &mut Conn, option_ids: &[&str], events: &mut Events) -> Result<()> {
+    if option_ids.is_empty() {
+        return Ok(());
+    }
     let none = None::<DateTime<Utc>>;
     let revived: Vec<(String, Option<DateTime<Utc>>)> = product_option::table
-        .filter(product_option::id.eq_any(&option_ids))
+        .filter(product_option::id.eq_any(option_ids))
         .filter(product_option::is_exclusive.eq(true))
         .filter(product_option::deleted_at.is_not_null())
         .select((product_option::id, product_option::deleted_at))
         .load(c)
         .await?;
     for (option_id, deleted_at) in &revived {
-        // The values deleted with the option (same timestamp) come back.
         diesel::update(
             product_option_value::table
                 .filter(product_option_value::option_id.eq(option_id))
@@ -668,18 +701,6 @@ async fn restore_links_in(c: &mut Conn, links: OptionLinks, events: &mut Events)
             .execute(c)
             .await?;
         events.push_one(EventEntity::ProductOption, Action::Restored, option_id);
-    }
-    diesel::insert_into(product_product_option::table)
-        .values(&links.links)
-        .on_conflict_do_nothing()
-        .execute(c)
-        .await?;
-    if !links.values.is_empty() {
-        diesel::insert_into(product_product_option_value::table)
-            .values(&links.values)
-            .on_conflict_do_nothing()
-            .execute(c)
-            .await?;
     }
     Ok(())
 }
