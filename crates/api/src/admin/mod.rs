@@ -1,7 +1,7 @@
 //! Admin API for the catalog. Every route sits behind the `/admin` guard.
 //!
-//! Mutations call the product module directly for now; they move onto
-//! workflows (with compensation) when the workflow engine lands.
+//! Mutations run the workflows of `stheno-core-flows` (with compensation);
+//! routes read, validate, run one workflow and answer.
 
 pub(crate) mod catalog;
 mod products;
