@@ -2,8 +2,11 @@
 //!
 //! Routes read through the modules' typed list methods and Query (so
 //! `fields` and relation expansion behave the same everywhere) and answer in
-//! Medusa's envelopes. [`routes`] lists them for the `App` builder; they are
-//! also registered through `inventory`.
+//! Medusa's envelopes. A route never writes to a module: every mutation
+//! runs a workflow of `stheno-core-flows` on the container's engine
+//! (`workflow::run`), so a failure part-way is compensated. [`routes`]
+//! lists them for the `App` builder; they are also registered through
+//! `inventory`.
 //!
 //! Start reading at `store/products.rs` (a list route end to end) and
 //! `admin/products.rs` (mutations and batches).
@@ -15,6 +18,7 @@ mod fields;
 mod resource;
 mod respond;
 mod store;
+pub(crate) mod workflow;
 
 pub use fields::*;
 use stheno_http::{Namespace, Routes};

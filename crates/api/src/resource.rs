@@ -43,9 +43,10 @@ pub(crate) trait Resource: 'static {
         order: &[OrderBy],
     ) -> Result<(Vec<Self::Row>, i64)>;
     async fn retrieve(m: &ProductModule, id: &str) -> Result<Self::Row>;
-    async fn create(m: &ProductModule, input: Self::Create) -> Result<Self::Row>;
-    async fn update(m: &ProductModule, id: &str, input: Self::Update) -> Result<Self::Row>;
-    async fn delete(m: &ProductModule, id: &str) -> Result<()>;
+    /// Mutations run the resource's core workflow.
+    async fn create(c: &Container, input: Self::Create) -> Result<Self::Row>;
+    async fn update(c: &Container, id: &str, input: Self::Update) -> Result<Self::Row>;
+    async fn delete(c: &Container, id: &str) -> Result<()>;
 
     /// Relations a list request implies beyond `fields` (category trees).
     fn widen(_params: &Self::Params, selection: Selection) -> Selection {
@@ -105,7 +106,7 @@ async fn create<R: Resource>(
     body: Body<R::Create>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(R::FIELDS)?;
-    let row = R::create(&*c.require::<ProductModule>()?, body.0).await?;
+    let row = R::create(&c, body.0).await?;
     one::<R>(&c, &row, &selection).await
 }
 
@@ -126,7 +127,7 @@ async fn update<R: Resource>(
     body: Body<R::Update>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(R::FIELDS)?;
-    let row = R::update(&*c.require::<ProductModule>()?, &id, body.0).await?;
+    let row = R::update(&c, &id, body.0).await?;
     one::<R>(&c, &row, &selection).await
 }
 
@@ -134,9 +135,8 @@ async fn delete<R: Resource>(
     c: web::Data<Container>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    R::retrieve(&products, &id).await?;
-    R::delete(&products, &id).await?;
+    R::retrieve(&*c.require::<ProductModule>()?, &id).await?;
+    R::delete(&c, &id).await?;
     Ok(response::deleted(&id, R::OBJECT))
 }
 

@@ -6,6 +6,7 @@ use std::time::Instant;
 use stheno_module_sdk::ModuleRegistration;
 use stheno_module_sdk::events::EventBus;
 use stheno_module_sdk::module::ModuleContext;
+use stheno_workflow_sdk::store::{ExecutionStore, InMemoryStore, StoreContext, store_providers};
 
 use crate::config::Config;
 use crate::container::Container;
@@ -27,6 +28,55 @@ pub enum BootError {
         key: &'static str,
         error: stheno_module_sdk::Error,
     },
+    #[error(
+        "workflow engine `{name}` is not available (known: {known}); link the crate that provides it (stheno-workflow-engine offers postgres and redis)"
+    )]
+    UnknownWorkflowEngine { name: String, known: String },
+    #[error("workflow engine `{name}` failed to start: {error}")]
+    WorkflowEngine {
+        name: String,
+        error: stheno_module_sdk::Error,
+    },
+}
+
+/// The execution store named by `workflows.engine`: `memory`, or a store a
+/// linked crate registered; unset means `postgres` when available.
+async fn workflow_store(
+    config: &Config,
+    pool: &stheno_module_sdk::db::DbPool,
+) -> Result<(String, Arc<dyn ExecutionStore>), BootError> {
+    let providers: Vec<_> = store_providers().collect();
+    let name = config.workflows.engine.clone().unwrap_or_else(|| {
+        if providers.iter().any(|p| p.name == "postgres") {
+            "postgres".into()
+        } else {
+            "memory".into()
+        }
+    });
+    if name == "memory" {
+        return Ok((name, Arc::new(InMemoryStore::default())));
+    }
+    let Some(provider) = providers.iter().find(|p| p.name == name) else {
+        let mut known = vec!["memory"];
+        known.extend(providers.iter().map(|p| p.name));
+        return Err(BootError::UnknownWorkflowEngine {
+            name,
+            known: known.join(", "),
+        });
+    };
+    let ctx = StoreContext {
+        db: pool.clone(),
+        redis_url: config.redis_url.clone(),
+        options: config
+            .modules
+            .get("workflow_engine")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null),
+    };
+    match (provider.build)(ctx).await {
+        Ok(store) => Ok((name, store)),
+        Err(error) => Err(BootError::WorkflowEngine { name, error }),
+    }
 }
 
 /// The modules of this binary, ordered by dependency, checked against the
@@ -81,12 +131,14 @@ pub async fn boot(
         built.push((reg.key, module.type_id, module.instance));
     }
     let keys: Vec<&str> = built.iter().map(|(k, _, _)| *k).collect();
-    tracing::info!(modules = ?keys, elapsed_ms = started.elapsed().as_millis() as u64, "modules ready");
+    let (engine, store) = workflow_store(&config, &pool).await?;
+    tracing::info!(modules = ?keys, workflow_engine = %engine, elapsed_ms = started.elapsed().as_millis() as u64, "modules ready");
     Ok(Container::new(
         config,
         pool,
         events,
         built,
         Query::new(sources),
+        store,
     ))
 }

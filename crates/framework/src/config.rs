@@ -24,6 +24,9 @@
 //! | `http.auth_rate_limit.window` | `STHENO_AUTH_RATE_LIMIT_WINDOW` | `1m` |
 //! | `http.workers` | `STHENO_HTTP_WORKERS` | number of cores |
 //! | `http.query_count_header` | `STHENO_QUERY_COUNT_HEADER` | false |
+//! | `workflows.engine` | `STHENO_WORKFLOW_ENGINE` | `postgres` when `stheno-workflow-engine` is linked, else `memory` |
+//! | `workflows.retention_secs` | `STHENO_WORKFLOW_RETENTION_SECS` | 86400 (finished runs kept one day) |
+//! | `workflows.lease_secs` | `STHENO_WORKFLOW_LEASE_SECS` | 30 (a dead process's runs are resumed after this) |
 //! | `modules.<key>` | — | options passed to module `<key>` |
 
 use std::collections::BTreeMap;
@@ -209,6 +212,7 @@ pub struct Config {
     pub worker_mode: WorkerMode,
     pub migrate_on_start: bool,
     pub http: HttpConfig,
+    pub workflows: WorkflowsConfig,
     /// Per-module options, keyed by module key. A module listed here must be
     /// linked into the binary, or start-up fails naming it.
     pub modules: BTreeMap<String, serde_json::Value>,
@@ -225,7 +229,29 @@ impl Default for Config {
             worker_mode: WorkerMode::Shared,
             migrate_on_start: true,
             http: HttpConfig::default(),
+            workflows: WorkflowsConfig::default(),
             modules: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where workflow runs are checkpointed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkflowsConfig {
+    /// `memory`, `postgres` or `redis` (a store some linked crate registers);
+    /// unset: `postgres` if linked, else `memory`.
+    pub engine: Option<String>,
+    pub retention_secs: u64,
+    pub lease_secs: u64,
+}
+
+impl Default for WorkflowsConfig {
+    fn default() -> Self {
+        Self {
+            engine: None,
+            retention_secs: 24 * 60 * 60,
+            lease_secs: 30,
         }
     }
 }
@@ -349,6 +375,15 @@ impl Config {
         }
         if let Some(v) = get("STHENO_QUERY_COUNT_HEADER") {
             self.http.query_count_header = parse("STHENO_QUERY_COUNT_HEADER", v)?;
+        }
+        if let Some(v) = get("STHENO_WORKFLOW_ENGINE") {
+            self.workflows.engine = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = get("STHENO_WORKFLOW_RETENTION_SECS") {
+            self.workflows.retention_secs = parse("STHENO_WORKFLOW_RETENTION_SECS", v)?;
+        }
+        if let Some(v) = get("STHENO_WORKFLOW_LEASE_SECS") {
+            self.workflows.lease_secs = parse("STHENO_WORKFLOW_LEASE_SECS", v)?;
         }
         if self.http.jwt_expires_in.0 == 0 || self.http.session_ttl.0 == 0 {
             return Err(ConfigError::Invalid {

@@ -7,7 +7,9 @@ use std::sync::{Arc, RwLock};
 
 use stheno_module_sdk::db::DbPool;
 use stheno_module_sdk::events::EventBus;
+use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, Module};
+use stheno_workflow_sdk::{ExecutionStore, WorkflowEngine};
 
 use crate::config::Config;
 use crate::query::Query;
@@ -22,9 +24,10 @@ struct Inner {
     config: Config,
     db: DbPool,
     events: Arc<dyn EventBus>,
-    modules: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    services: Services,
     keys: Vec<&'static str>,
-    query: Query,
+    query: Arc<Query>,
+    workflows: WorkflowEngine,
     shared: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
@@ -35,17 +38,34 @@ impl Container {
         events: Arc<dyn EventBus>,
         modules: Vec<(&'static str, TypeId, Arc<dyn Any + Send + Sync>)>,
         query: Query,
+        workflow_store: Arc<dyn ExecutionStore>,
     ) -> Self {
         let keys = modules.iter().map(|(k, _, _)| *k).collect();
-        let modules = modules.into_iter().map(|(_, t, m)| (t, m)).collect();
+        let query = Arc::new(query);
+        let services = modules
+            .into_iter()
+            .fold(Services::builder(), |b, (_, t, m)| b.with_erased(t, m))
+            .with(query.clone())
+            .with(Arc::new(db.clone()))
+            .build();
+        let workflows = WorkflowEngine::new(events.clone())
+            .with_services(services.clone())
+            .with_store(workflow_store)
+            .with_retention(std::time::Duration::from_secs(
+                config.workflows.retention_secs,
+            ))
+            .with_lease(std::time::Duration::from_secs(
+                config.workflows.lease_secs.max(1),
+            ));
         Self {
             inner: Arc::new(Inner {
                 config,
                 db,
                 events,
-                modules,
+                services,
                 keys,
                 query,
+                workflows,
                 shared: RwLock::new(HashMap::new()),
             }),
         }
@@ -53,10 +73,18 @@ impl Container {
 
     /// The module of type `M`, if it was built.
     pub fn module<M: Module>(&self) -> Option<Arc<M>> {
-        self.inner
-            .modules
-            .get(&TypeId::of::<M>())
-            .and_then(|m| m.clone().downcast::<M>().ok())
+        self.inner.services.get::<M>()
+    }
+
+    /// Every built module and shared service, by type: what workflow steps
+    /// see through `StepContext::module`.
+    pub fn services(&self) -> &Services {
+        &self.inner.services
+    }
+
+    /// The workflow engine: routes run their mutations through it.
+    pub fn workflows(&self) -> &WorkflowEngine {
+        &self.inner.workflows
     }
 
     /// The module of type `M`, or an error naming the missing module.

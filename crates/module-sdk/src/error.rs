@@ -44,6 +44,27 @@ impl ErrorKind {
             ErrorKind::Unknown => "unknown_error",
         }
     }
+
+    /// The kind whose [`as_str`](Self::as_str) is `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        use ErrorKind::*;
+        [
+            NotFound,
+            InvalidData,
+            NotAllowed,
+            Unauthorized,
+            Forbidden,
+            DuplicateError,
+            Conflict,
+            UnexpectedState,
+            InvalidArgument,
+            DatabaseError,
+            PaymentAuthorizationError,
+            Unknown,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
 }
 
 impl fmt::Display for ErrorKind {

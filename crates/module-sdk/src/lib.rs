@@ -15,6 +15,8 @@
 //! - [`graph`]: how a module exposes its entities and relations to Query, so
 //!   relations named in `fields` are loaded in batches.
 //! - [`events`]: the event-bus trait modules emit domain events through.
+//! - [`services`]: the typed map of built modules that workflow steps read;
+//!   [`locking`]: named locks.
 //! - [`db`]: the pooled diesel-async connection type and the SQL query counter.
 //!
 //! # Conventions every module follows
@@ -54,8 +56,10 @@ pub mod graph;
 pub mod id;
 pub mod input;
 pub mod list;
+pub mod locking;
 pub mod module;
 pub mod money;
+pub mod services;
 pub mod time;
 
 pub use error::{Error, ErrorKind, Result};

@@ -52,6 +52,10 @@ impl App {
             ModuleRegistration::of::<stheno_user::UserModule>("stheno-user");
         static CUSTOMER: ModuleRegistration =
             ModuleRegistration::of::<stheno_customer::CustomerModule>("stheno-customer");
+        static WORKFLOW_ENGINE: ModuleRegistration = ModuleRegistration::of::<
+            stheno_workflow_engine::WorkflowEngineModule,
+        >("stheno-workflow-engine");
+        self.modules.push(&WORKFLOW_ENGINE);
         self.modules.extend([&PRODUCT, &AUTH, &USER, &CUSTOMER]);
         self.routes.extend(stheno_api::routes());
         self
@@ -134,7 +138,20 @@ impl App {
                 let started = std::time::Instant::now();
                 let container = self.build().await?;
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "ready");
-                stheno_http::server::serve(container, self.routes).await?;
+                // Resume runs of dead processes, time out async steps, purge
+                // old runs: the worker's duty, so not in `server` mode.
+                let worker = (container.config().worker_mode
+                    != stheno_framework::config::WorkerMode::Server)
+                    .then(|| {
+                        container
+                            .workflows()
+                            .spawn_worker(std::time::Duration::from_secs(5))
+                    });
+                let served = stheno_http::server::serve(container, self.routes).await;
+                if let Some(worker) = worker {
+                    worker.abort();
+                }
+                served?;
             }
             Command::Migrate => {
                 let applied = stheno_framework::boot::migrate(&self.config, &self.modules).await?;

@@ -26,6 +26,8 @@ pub use stheno_http as http;
 pub use stheno_http::register_routes;
 pub use stheno_module_sdk as sdk;
 pub use stheno_module_sdk::register_module;
+pub use stheno_workflow_sdk as workflows;
+pub use stheno_workflow_sdk::{register_hook, register_workflow};
 
 #[cfg(feature = "default-modules")]
 pub use stheno_api as api;
@@ -43,4 +45,7 @@ pub mod prelude {
     pub use stheno_framework::Container;
     pub use stheno_http::{ApiError, ApiResult, Body, ListQuery, Namespace, RetrieveQuery};
     pub use stheno_module_sdk::prelude::*;
+    pub use stheno_workflow_sdk::{
+        Hook, Step, StepContext, StepError, StepResponse, Workflow, WorkflowEngine,
+    };
 }

@@ -108,3 +108,30 @@ fn the_sdk_depends_on_no_other_stheno_crate() {
         assert!(!dep.starts_with("stheno"), "module-sdk depends on {dep}");
     }
 }
+
+#[test]
+fn core_flows_depend_on_sdks_and_modules_only() {
+    let root = workspace_root();
+    let manifest = root.join("crates/core-flows/Cargo.toml");
+    let modules: Vec<String> = manifests(&root.join("crates/modules"))
+        .iter()
+        .map(|m| {
+            let text = std::fs::read_to_string(m).unwrap();
+            let name = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("name = "))
+                .unwrap();
+            name.trim_matches('"').to_string()
+        })
+        .collect();
+    for dep in dependencies(&manifest) {
+        assert!(
+            !dep.starts_with("stheno")
+                || dep == "stheno-module-sdk"
+                || dep == "stheno-workflow-sdk"
+                || modules.contains(&dep),
+            "core-flows depends on {dep}: it may use the SDKs and module crates only"
+        );
+        assert!(!dep.starts_with("actix"), "core-flows depends on {dep}");
+    }
+}

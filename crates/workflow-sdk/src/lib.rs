@@ -18,18 +18,30 @@
 //!   and [`Workflow::map`] convert between them, [`Workflow::parallel`] runs
 //!   two steps concurrently into a tuple, [`Workflow::when`] runs a step only
 //!   if a condition holds (into an `Option`). A mismatch is a compile error.
+//! - [`Workflow::then_workflow`] runs another workflow as one step (its
+//!   compensation crosses the nesting), [`Workflow::hook`] places a [`Hook`]
+//!   an application attaches one typed handler to ([`register_hook!`]),
+//!   [`Workflow::then_or_skip`] tolerates a step's permanent failure, and
+//!   [`acquire_lock`]/[`release_lock`] hold named locks.
 //! - A [`WorkflowEngine`] runs a workflow under a transaction id (given, or
-//!   `auto-<ULID>`). Running again with the id of a finished run returns the
-//!   stored [`WorkflowOutcome`] without executing anything. The outcome
-//!   carries the output or a [`WorkflowError`] (the failing step, its error,
-//!   the steps compensated) and every step's [`StepState`].
+//!   `auto-<ULID>`), checkpointing every step in an [`ExecutionStore`]
+//!   (in memory here; PostgreSQL and Redis in `stheno-workflow-engine`).
+//!   Running again with the id of a finished run returns the stored
+//!   [`WorkflowOutcome`]; with the id of an unfinished run, resumes it. Any
+//!   engine sharing the store resumes runs of a process that died
+//!   ([`WorkflowEngine::recover`]). The outcome carries the output or a
+//!   [`WorkflowError`] (the failing step, its error, the steps compensated)
+//!   and every step's [`StepState`].
+//! - An asynchronous step ([`StepOptions::asynchronous`]) pauses the run
+//!   until [`WorkflowEngine::set_step_success`] or `set_step_failure`.
 //! - Events a step raises with [`StepContext::emit`] are held and emitted
 //!   through the [`EventBus`](stheno_module_sdk::events::EventBus) only when
 //!   the whole workflow succeeds; they are dropped when it reverts.
+//! - [`register_workflow!`] registers a workflow by name, so a worker can run
+//!   or resume it without having started it.
 //!
 //! Values between steps travel as JSON (`serde_json::Value`), so an execution
-//! can later be stored and resumed; the engine here keeps everything in
-//! memory.
+//! can be stored and resumed anywhere. The guide is `docs/workflows.md`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -112,15 +124,24 @@
 //! ```
 
 mod engine;
+pub mod execution;
+pub mod lock;
+mod nested;
+mod registry;
 mod step;
+pub mod store;
 mod workflow;
 
-pub use engine::{
-    CompensationFailure, StepRecord, StepState, WorkflowEngine, WorkflowError, WorkflowOutcome,
-};
+pub use engine::{CompensationFailure, StepRecord, WorkflowEngine, WorkflowError, WorkflowOutcome};
+pub use execution::{Execution, ExecutionFilter, StepState, TransactionState};
+pub use lock::{acquire_lock, release_lock};
+pub use registry::{ErasedWorkflow, Hook, HookHandler, HookRegistration, WorkflowRegistration};
 pub use step::{
     Data, Step, StepAction, StepContext, StepError, StepExt, StepOptions, StepResponse, WithOptions,
 };
+pub use store::{ExecutionStore, InMemoryStore};
 pub use workflow::Workflow;
 
 pub use async_trait::async_trait;
+#[doc(hidden)]
+pub use inventory;

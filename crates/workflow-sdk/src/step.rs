@@ -9,7 +9,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use stheno_module_sdk::events::Event;
-use stheno_module_sdk::{Error, ErrorKind};
+use stheno_module_sdk::locking::Locking;
+use stheno_module_sdk::services::Services;
+
+use crate::WorkflowEngine;
+use stheno_module_sdk::{Error, ErrorKind, Module};
 
 /// Values that can flow between steps: they travel as JSON so an execution
 /// can be stored and replayed.
@@ -92,6 +96,7 @@ enum FailureKind {
     Retryable,
     Permanent,
     NoCompensation,
+    Awaiting,
 }
 
 /// A failed step attempt: retryable (retried while the step's `max_retries`
@@ -120,6 +125,23 @@ impl StepError {
             error,
         }
     }
+    /// Not a failure: an asynchronous step (see
+    /// [`StepOptions::asynchronous`]) started its work and is completed later
+    /// from outside with
+    /// [`WorkflowEngine::set_step_success`](crate::WorkflowEngine::set_step_success)
+    /// or `set_step_failure`.
+    pub fn awaiting_response() -> Self {
+        Self {
+            kind: FailureKind::Awaiting,
+            error: Error::new(
+                ErrorKind::UnexpectedState,
+                "step is waiting for its response",
+            ),
+        }
+    }
+    pub fn is_awaiting(&self) -> bool {
+        self.kind == FailureKind::Awaiting
+    }
     pub fn is_retryable(&self) -> bool {
         self.kind == FailureKind::Retryable
     }
@@ -146,6 +168,7 @@ impl fmt::Display for StepError {
             FailureKind::Retryable => "retryable",
             FailureKind::Permanent => "permanent",
             FailureKind::NoCompensation => "no compensation",
+            FailureKind::Awaiting => "awaiting response",
         };
         write!(f, "{kind} failure: {}", self.error)
     }
@@ -173,6 +196,9 @@ pub struct StepOptions {
     pub max_retry_delay: Duration,
     pub timeout: Option<Duration>,
     pub no_compensation: bool,
+    /// The step may answer [`StepError::awaiting_response`] and be completed
+    /// from outside; `timeout` is then the deadline for that answer.
+    pub asynchronous: bool,
 }
 
 impl Default for StepOptions {
@@ -183,6 +209,7 @@ impl Default for StepOptions {
             max_retry_delay: Duration::from_secs(30),
             timeout: None,
             no_compensation: false,
+            asynchronous: false,
         }
     }
 }
@@ -206,6 +233,16 @@ impl StepOptions {
     /// Never call the compensator, even if the step has one.
     pub fn no_compensation(mut self) -> Self {
         self.no_compensation = true;
+        self
+    }
+
+    /// Allow the step to wait for an answer from outside (Medusa's `async`):
+    /// its invoke starts the work and returns
+    /// [`StepError::awaiting_response`]; the run pauses (and is stored) until
+    /// `set_step_success`/`set_step_failure` or, with a `timeout`, until the
+    /// deadline passes (the step then times out and the run compensates).
+    pub fn asynchronous(mut self) -> Self {
+        self.asynchronous = true;
         self
     }
 
@@ -243,6 +280,9 @@ pub struct StepContext {
     step_name: Arc<str>,
     action: StepAction,
     attempt: u32,
+    services: Services,
+    engine: WorkflowEngine,
+    parent_step: Option<Arc<str>>,
     events: Mutex<Vec<Event>>,
 }
 
@@ -253,6 +293,8 @@ impl StepContext {
         step_name: Arc<str>,
         action: StepAction,
         attempt: u32,
+        engine: WorkflowEngine,
+        parent_step: Option<Arc<str>>,
     ) -> Self {
         Self {
             workflow_id,
@@ -260,8 +302,43 @@ impl StepContext {
             step_name,
             action,
             attempt,
+            services: engine.services().clone(),
+            engine,
+            parent_step,
             events: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The engine running this step (nested workflows run through it).
+    pub fn engine(&self) -> &WorkflowEngine {
+        &self.engine
+    }
+
+    /// The locking provider of the engine.
+    pub fn locking(&self) -> &Arc<dyn Locking> {
+        self.engine.locking()
+    }
+
+    /// The idempotency key of the parent workflow's step when this run is a
+    /// nested workflow.
+    pub fn parent_step(&self) -> Option<&str> {
+        self.parent_step.as_deref()
+    }
+
+    /// The module `M` of the application running the workflow. Missing
+    /// modules fail the step permanently, naming the crate to add.
+    pub fn module<M: Module>(&self) -> Result<Arc<M>, StepError> {
+        self.services.module::<M>().map_err(StepError::permanent)
+    }
+
+    /// Any other shared service the engine was given (Query, a provider, …).
+    pub fn service<T: std::any::Any + Send + Sync>(&self) -> Result<Arc<T>, StepError> {
+        self.services.require::<T>().map_err(StepError::permanent)
+    }
+
+    /// Everything the engine was given.
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     pub fn workflow_id(&self) -> &str {
@@ -370,8 +447,18 @@ pub(crate) struct Erased<S> {
 }
 
 pub(crate) fn erase<S: Step>(step: S) -> Arc<dyn DynStep> {
+    let name = Arc::from(step.name());
+    erase_as(step, name)
+}
+
+/// Erase `step` under another name (a hook handler runs as the hook).
+pub(crate) fn erase_named<S: Step>(step: S, name: &str) -> Arc<dyn DynStep> {
+    erase_as(step, Arc::from(name))
+}
+
+fn erase_as<S: Step>(step: S, name: Arc<str>) -> Arc<dyn DynStep> {
     Arc::new(Erased {
-        name: Arc::from(step.name()),
+        name,
         options: step.options(),
         step,
     })

@@ -1,21 +1,25 @@
 //! Typed composition: each builder method checks at compile time that the
 //! previous output fits the next step's input.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use stheno_module_sdk::Error;
 
+use crate::nested::NestedStep;
+use crate::registry::Hook;
 use crate::step::{Data, DynStep, Step, erase};
 
 type Transform = Arc<dyn Fn(Value) -> Result<Value, Error> + Send + Sync>;
 type Predicate = Arc<dyn Fn(&Value) -> Result<bool, Error> + Send + Sync>;
 
 /// One position in a workflow's sequence.
+#[derive(Clone)]
 pub(crate) enum Stage {
     /// Run a step on the previous value.
     Step(Arc<dyn DynStep>),
@@ -27,6 +31,22 @@ pub(crate) enum Stage {
     Parallel(Vec<Arc<dyn DynStep>>),
     /// Run the step only if the predicate holds; `null` (None) otherwise.
     When(Predicate, Arc<dyn DynStep>),
+    /// Run the step; a permanent failure is recorded as `skipped_failure`
+    /// and the run goes on with `null` (None).
+    OrSkip(Arc<dyn DynStep>),
+    /// Run the handler registered for this hook (if any) on the value, or
+    /// on `map(value)`; the value passes through unchanged.
+    Hook(Arc<str>, Option<Transform>),
+}
+
+/// A workflow with its types erased: what the engine runs and stores by
+/// name.
+pub(crate) struct WorkflowDef {
+    pub(crate) name: Arc<str>,
+    pub(crate) stages: Vec<Stage>,
+    /// Every step by name (hooks excluded: their handler is looked up when
+    /// the hook runs).
+    pub(crate) steps: HashMap<Arc<str>, Arc<dyn DynStep>>,
 }
 
 /// A workflow taking `In` and producing `Out`, built with [`Workflow::new`]
@@ -36,6 +56,9 @@ pub(crate) enum Stage {
 pub struct Workflow<In, Out = In> {
     pub(crate) name: Arc<str>,
     pub(crate) stages: Vec<Stage>,
+    /// Step and hook names used so far (names are unique in a workflow).
+    names: Vec<Arc<str>>,
+    def: OnceLock<Arc<WorkflowDef>>,
     _types: PhantomData<fn(In) -> Out>,
 }
 
@@ -54,6 +77,8 @@ impl<In: Data> Workflow<In, In> {
         Self {
             name: Arc::from(name.into()),
             stages: Vec::new(),
+            names: Vec::new(),
+            def: OnceLock::new(),
             _types: PhantomData,
         }
     }
@@ -83,11 +108,62 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
         &self.name
     }
 
+    /// The erased definition the engine runs (built once per workflow value).
+    pub(crate) fn def(&self) -> Arc<WorkflowDef> {
+        self.def
+            .get_or_init(|| {
+                let mut steps = HashMap::new();
+                for stage in &self.stages {
+                    match stage {
+                        Stage::Step(step) | Stage::When(_, step) | Stage::OrSkip(step) => {
+                            steps.insert(step.name().clone(), step.clone());
+                        }
+                        Stage::Parallel(branch) => {
+                            for step in branch {
+                                steps.insert(step.name().clone(), step.clone());
+                            }
+                        }
+                        Stage::Transform(_) | Stage::Hook(..) => {}
+                    }
+                }
+                Arc::new(WorkflowDef {
+                    name: self.name.clone(),
+                    stages: self.stages.clone(),
+                    steps,
+                })
+            })
+            .clone()
+    }
+
+    /// Step ids are unique within a workflow: a second use of a step needs
+    /// its own name (`with_options(…)`/a wrapper), as in Medusa.
+    fn claim_name(&mut self, name: &Arc<str>) {
+        assert!(
+            !self.names.contains(name),
+            "Step {name} is already defined in workflow {}",
+            self.name
+        );
+        self.names.push(name.clone());
+    }
+
     fn push<T>(mut self, stage: Stage) -> Workflow<In, T> {
+        let names: Vec<Arc<str>> = match &stage {
+            Stage::Step(step) | Stage::When(_, step) | Stage::OrSkip(step) => {
+                vec![step.name().clone()]
+            }
+            Stage::Parallel(steps) => steps.iter().map(|s| s.name().clone()).collect(),
+            Stage::Hook(name, _) => vec![name.clone()],
+            Stage::Transform(_) => Vec::new(),
+        };
+        for name in &names {
+            self.claim_name(name);
+        }
         self.stages.push(stage);
         Workflow {
             name: self.name,
             stages: self.stages,
+            names: self.names,
+            def: OnceLock::new(),
             _types: PhantomData,
         }
     }
@@ -147,6 +223,54 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
         B: Step<Input = Out>,
     {
         self.push(Stage::Parallel(vec![erase(a), erase(b)]))
+    }
+
+    /// Run `step`, tolerating its permanent failure (Medusa's
+    /// `continueOnPermanentFailure`): after its retries, a failing step is
+    /// recorded as `skipped_failure` (and not compensated), and the run goes
+    /// on with `None`. Steps after it decide what to do with `None` (for
+    /// example with [`when`](Self::when)).
+    pub fn then_or_skip<S: Step<Input = Out>>(self, step: S) -> Workflow<In, Option<S::Output>> {
+        self.push(Stage::OrSkip(erase(step)))
+    }
+
+    /// Run another workflow as one step of this one, named
+    /// `<child name>-as-step`. The child runs under the transaction id
+    /// `<step name>-<parent transaction id>`; its events join this run's
+    /// (released only if the whole run succeeds), and if a later step of
+    /// this workflow fails, the child's completed steps are compensated.
+    pub fn then_workflow<T: Data>(self, child: &Workflow<Out, T>) -> Workflow<In, T> {
+        let step: Arc<dyn DynStep> = Arc::new(NestedStep::new(child.def()));
+        self.push(Stage::Step(step))
+    }
+
+    /// Place `hook`: the handler an application registered for it runs here
+    /// on the current value, which then passes on unchanged. Without a
+    /// handler nothing runs.
+    pub fn hook(self, hook: Hook<Out>) -> Workflow<In, Out> {
+        self.check_hook_owner(hook.workflow());
+        self.push(Stage::Hook(Arc::from(hook.name()), None))
+    }
+
+    /// Place `hook` with its input computed from the current value.
+    pub fn hook_with<I, F>(self, hook: Hook<I>, input: F) -> Workflow<In, Out>
+    where
+        I: Data,
+        F: Fn(&Out) -> I + Send + Sync + 'static,
+    {
+        self.check_hook_owner(hook.workflow());
+        let name = self.name.clone();
+        let transform: Transform =
+            Arc::new(move |value| write(&name, input(&read::<Out>(&name, value)?)));
+        self.push(Stage::Hook(Arc::from(hook.name()), Some(transform)))
+    }
+
+    fn check_hook_owner(&self, workflow: &str) {
+        assert!(
+            workflow == &*self.name,
+            "hook of workflow {workflow} placed in workflow {}",
+            self.name
+        );
     }
 
     /// Run `step` only when `condition` holds for the previous output;

@@ -1,15 +1,16 @@
 //! A custom module as a Stheno application writes it: a `brand` table with
-//! its own migration, a service with typed methods, domain events, and Admin
-//! and Store routes. Linking this crate is enough for the framework to find
-//! the module (`register_module!`) and the routes (`register_routes!`).
+//! its own migration, a service with typed methods, a workflow with a hook
+//! (`workflows`), and Admin and Store routes. Linking this crate is enough
+//! for the framework to find the module (`register_module!`), the routes
+//! (`register_routes!`) and the workflow (`register_workflow!`).
 
 pub mod routes;
+pub mod workflows;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
-use stheno::sdk::events::Event;
 use stheno::sdk::list::Page;
 use stheno::sdk::prelude::*;
 
@@ -24,7 +25,7 @@ diesel::table! {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, Serialize, Deserialize, Queryable, Selectable)]
 #[diesel(table_name = brand)]
 pub struct Brand {
     pub id: String,
@@ -39,7 +40,7 @@ pub struct Brand {
 }
 
 /// Body of `POST /admin/brands`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBrand {
     pub name: String,
@@ -50,7 +51,6 @@ pub struct CreateBrand {
 #[derive(Clone)]
 pub struct BrandModule {
     db: DbPool,
-    events: std::sync::Arc<dyn EventBus>,
 }
 
 #[async_trait]
@@ -62,14 +62,14 @@ impl Module for BrandModule {
     async fn build(ctx: &ModuleContext) -> Result<Self> {
         Ok(Self {
             db: ctx.db().clone(),
-            events: ctx.events().clone(),
         })
     }
 }
 stheno::register_module!(BrandModule);
 
 impl BrandModule {
-    /// Create a brand; a taken name is a `duplicate_error`. Emits `brand.created`.
+    /// Create a brand; a taken name is a `duplicate_error`. (The
+    /// `create-brand` workflow emits `brand.created`.)
     pub async fn create(&self, input: CreateBrand) -> Result<Brand> {
         let mut conn = self.db.get().await?;
         let created: Brand = diesel::insert_into(brand::table)
@@ -81,13 +81,16 @@ impl BrandModule {
             .returning(Brand::as_returning())
             .get_result(&mut conn)
             .await?;
-        self.events
-            .emit(vec![Event::new(
-                "brand.created",
-                serde_json::json!({"id": created.id}),
-            )])
-            .await?;
         Ok(created)
+    }
+
+    /// Delete a brand for good (the compensation of its creation).
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        let mut conn = self.db.get().await?;
+        diesel::delete(brand::table.filter(brand::id.eq(id)))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
     }
 
     /// A page of brands (not deleted), newest first, and the total count.

@@ -5,6 +5,7 @@ use stheno::http::{Namespace, response};
 use stheno::prelude::*;
 use stheno::sdk::graph::{FieldsConfig, QueryContext, to_record};
 
+use crate::workflows::CREATE_BRAND;
 use crate::{BrandModule, CreateBrand};
 
 const FIELDS: FieldsConfig<'static> = FieldsConfig {
@@ -43,11 +44,15 @@ async fn retrieve(
     Ok(response::one("brand", record))
 }
 
+/// Mutations run a workflow: if a `brandCreated` hook handler fails, the
+/// brand is deleted again and the handler's error is the answer.
 async fn create(c: web::Data<Container>, body: Body<CreateBrand>) -> ApiResult<HttpResponse> {
     let brand = c
-        .require::<BrandModule>()?
-        .create(body.into_inner())
-        .await?;
+        .workflows()
+        .run(&CREATE_BRAND, body.into_inner())
+        .await
+        .result
+        .map_err(Error::from)?;
     Ok(response::one("brand", to_record(&brand)?))
 }
 

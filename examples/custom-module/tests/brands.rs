@@ -70,3 +70,63 @@ async fn brand_errors() {
         .await;
     assert_eq!(res.status, 401);
 }
+
+/// An application's handler on the brand workflow's hook: refuses one name.
+struct RefuseReserved;
+
+#[stheno::workflows::async_trait]
+impl stheno::prelude::Step for RefuseReserved {
+    type Input = custom_module::Brand;
+    type Output = ();
+    type CompensateInput = ();
+    fn name(&self) -> &str {
+        "refuse-reserved"
+    }
+    async fn invoke(
+        &self,
+        brand: custom_module::Brand,
+        _: &stheno::prelude::StepContext,
+    ) -> Result<stheno::prelude::StepResponse<()>, stheno::prelude::StepError> {
+        if brand.name == "Reserved" {
+            return Err(stheno::prelude::StepError::permanent(
+                stheno::prelude::Error::not_allowed("The name Reserved is reserved"),
+            ));
+        }
+        Ok(stheno::prelude::StepResponse::new(()))
+    }
+}
+stheno::register_hook!(custom_module::workflows::BRAND_CREATED, RefuseReserved);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_hook_handler_undoes_the_brand() {
+    let app = app().await;
+    let res = app
+        .admin_post("/admin/brands", json!({"name": "Reserved"}))
+        .await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(
+        res.body,
+        json!({"type": "not_allowed", "message": "The name Reserved is reserved"})
+    );
+    // The brand was created, then deleted by the workflow's compensation;
+    // its event was never emitted.
+    let res = app.admin_get("/admin/brands").await;
+    assert_eq!(res.body["count"], 0);
+    assert!(app.events.names().is_empty());
+    let res = app
+        .admin_get("/admin/workflows-executions?workflow_id=create-brand")
+        .await;
+    let execution = &res.body["workflow_executions"][0];
+    assert_eq!(execution["state"], "reverted");
+    assert_eq!(
+        execution["execution"]["steps"]["_root.brandCreated"]["invoke"]["state"],
+        "failed"
+    );
+
+    // Other names pass the handler.
+    let res = app
+        .admin_post("/admin/brands", json!({"name": "Fine"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(app.events.names(), ["brand.created"]);
+}

@@ -1,9 +1,11 @@
 //! `/admin/collections`, `/admin/product-categories`, `/admin/product-tags`,
 //! `/admin/product-types`, `/admin/product-options`: the CRUD routes through
 //! [`Resource`], plus the product batch routes of collections and categories.
+//! Mutations run the core workflows of `stheno_core_flows::product`.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use stheno_core_flows::product::{self, Update};
 use stheno_framework::Container;
 use stheno_http::{ApiResult, Body, RetrieveQuery};
 use stheno_module_sdk::Result;
@@ -18,6 +20,7 @@ use stheno_product::{
     TypeFilter, UpdateCategoryInput, UpdateCollectionInput, UpdateOptionInput, UpdateTagInput,
     UpdateTypeInput,
 };
+use stheno_workflow_sdk::Workflow;
 
 use super::LinkBatch;
 use crate::fields::{
@@ -25,6 +28,7 @@ use crate::fields::{
     STORE_OPTION, STORE_TAG, STORE_TYPE,
 };
 use crate::resource::{self, Resource, StoreResource, first};
+use crate::workflow::run;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     resource::configure::<Collections>(cfg, "/collections");
@@ -94,29 +98,38 @@ impl Resource for Collections {
     async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductCollection> {
         m.retrieve_collection(id).await
     }
-    async fn create(m: &ProductModule, input: CreateCollectionInput) -> Result<ProductCollection> {
-        first(m.create_collections(vec![input]).await?)
+    async fn create(c: &Container, input: CreateCollectionInput) -> Result<ProductCollection> {
+        first(run(c, product::create_collections(), vec![input]).await?)
     }
     async fn update(
-        m: &ProductModule,
+        c: &Container,
         id: &str,
         input: UpdateCollectionInput,
     ) -> Result<ProductCollection> {
-        m.update_collection(id, input).await
+        first(
+            run(
+                c,
+                product::update_collections(),
+                vec![Update::new(id, input)],
+            )
+            .await?,
+        )
     }
-    async fn delete(m: &ProductModule, id: &str) -> Result<()> {
-        m.soft_delete_collections(&[id.to_string()]).await
+    async fn delete(c: &Container, id: &str) -> Result<()> {
+        run(c, product::delete_collections(), vec![id.to_string()]).await?;
+        Ok(())
     }
 }
 
 /// A resource that products are added to and removed from in batches.
 pub(crate) trait HoldsProducts: Resource {
-    async fn link(m: &ProductModule, id: &str, add: &[String], remove: &[String]) -> Result<()>;
+    /// The workflow linking products to the resource.
+    fn link_workflow() -> Workflow<product::LinkBatch, product::LinkBatch>;
 }
 
 impl HoldsProducts for Collections {
-    async fn link(m: &ProductModule, id: &str, add: &[String], remove: &[String]) -> Result<()> {
-        m.update_collection_products(id, add, remove).await
+    fn link_workflow() -> Workflow<product::LinkBatch, product::LinkBatch> {
+        product::batch_link_products_to_collection()
     }
 }
 
@@ -130,7 +143,9 @@ async fn link_products<R: HoldsProducts>(
     let selection = q.selection(R::FIELDS)?;
     let products = c.require::<ProductModule>()?;
     R::retrieve(&products, &id).await?;
-    R::link(&products, &id, &body.0.add, &body.0.remove).await?;
+    let LinkBatch { add, remove } = body.0;
+    let batch = product::LinkBatch::new(id.as_str(), add, remove);
+    run(&c, R::link_workflow(), batch).await?;
     let row = R::retrieve(&products, &id).await?;
     resource::one::<R>(&c, &row, &selection).await
 }
@@ -204,24 +219,31 @@ impl Resource for Categories {
     async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductCategory> {
         m.retrieve_category(id).await
     }
-    async fn create(m: &ProductModule, input: CreateCategoryInput) -> Result<ProductCategory> {
-        first(m.create_categories(vec![input]).await?)
+    async fn create(c: &Container, input: CreateCategoryInput) -> Result<ProductCategory> {
+        first(run(c, product::create_product_categories(), vec![input]).await?)
     }
     async fn update(
-        m: &ProductModule,
+        c: &Container,
         id: &str,
         input: UpdateCategoryInput,
     ) -> Result<ProductCategory> {
-        m.update_category(id, input).await
+        let update = vec![Update::new(id, input)];
+        first(run(c, product::update_product_categories(), update).await?)
     }
-    async fn delete(m: &ProductModule, id: &str) -> Result<()> {
-        m.soft_delete_categories(&[id.to_string()]).await
+    async fn delete(c: &Container, id: &str) -> Result<()> {
+        run(
+            c,
+            product::delete_product_categories(),
+            vec![id.to_string()],
+        )
+        .await?;
+        Ok(())
     }
 }
 
 impl HoldsProducts for Categories {
-    async fn link(m: &ProductModule, id: &str, add: &[String], remove: &[String]) -> Result<()> {
-        m.update_category_products(id, add, remove).await
+    fn link_workflow() -> Workflow<product::LinkBatch, product::LinkBatch> {
+        product::batch_link_products_to_category()
     }
 }
 
@@ -243,8 +265,8 @@ pub(crate) struct ValueParams {
 /// Tags and types have the same shape and routes; one definition serves both.
 macro_rules! value_resource {
     ($name:ident, $entity:literal, $plural:literal, $fields:expr, $row:ty, $filter:ident,
-     $create:ty, $update:ty, $list:ident, $retrieve:ident, $create_fn:ident, $update_fn:ident,
-     $delete_fn:ident) => {
+     $create:ty, $update:ty, $list:ident, $retrieve:ident, $create_wf:ident, $update_wf:ident,
+     $delete_wf:ident) => {
         pub(crate) struct $name;
 
         impl Resource for $name {
@@ -280,14 +302,15 @@ macro_rules! value_resource {
             async fn retrieve(m: &ProductModule, id: &str) -> Result<$row> {
                 m.$retrieve(id).await
             }
-            async fn create(m: &ProductModule, input: $create) -> Result<$row> {
-                first(m.$create_fn(vec![input]).await?)
+            async fn create(c: &Container, input: $create) -> Result<$row> {
+                first(run(c, product::$create_wf(), vec![input]).await?)
             }
-            async fn update(m: &ProductModule, id: &str, input: $update) -> Result<$row> {
-                m.$update_fn(id, input).await
+            async fn update(c: &Container, id: &str, input: $update) -> Result<$row> {
+                first(run(c, product::$update_wf(), vec![Update::new(id, input)]).await?)
             }
-            async fn delete(m: &ProductModule, id: &str) -> Result<()> {
-                m.$delete_fn(&[id.to_string()]).await
+            async fn delete(c: &Container, id: &str) -> Result<()> {
+                run(c, product::$delete_wf(), vec![id.to_string()]).await?;
+                Ok(())
             }
         }
     };
@@ -304,9 +327,9 @@ value_resource!(
     UpdateTagInput,
     list_tags,
     retrieve_tag,
-    create_tags,
-    update_tag,
-    soft_delete_tags
+    create_product_tags,
+    update_product_tags,
+    delete_product_tags
 );
 value_resource!(
     Types,
@@ -319,9 +342,9 @@ value_resource!(
     UpdateTypeInput,
     list_types,
     retrieve_type,
-    create_types,
-    update_type,
-    soft_delete_types
+    create_product_types,
+    update_product_types,
+    delete_product_types
 );
 
 // ---- global product options (Medusa 2.16+) ------------------------------
@@ -372,18 +395,23 @@ impl Resource for Options {
     async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductOption> {
         m.retrieve_option(id).await
     }
-    async fn create(m: &ProductModule, input: CreateOptionInput) -> Result<ProductOption> {
-        first(m.create_options(vec![input]).await?)
+    async fn create(c: &Container, input: CreateOptionInput) -> Result<ProductOption> {
+        first(run(c, product::create_product_options(), vec![input]).await?)
     }
-    async fn update(
-        m: &ProductModule,
-        id: &str,
-        input: UpdateOptionInput,
-    ) -> Result<ProductOption> {
-        m.update_option(id, input).await
+    async fn update(c: &Container, id: &str, input: UpdateOptionInput) -> Result<ProductOption> {
+        first(
+            run(
+                c,
+                product::update_product_options(),
+                vec![Update::new(id, input)],
+            )
+            .await?,
+        )
     }
-    async fn delete(m: &ProductModule, id: &str) -> Result<()> {
-        m.delete_options(&[id.to_string()]).await
+    /// Soft delete, as Medusa's `delete-product-options` does.
+    async fn delete(c: &Container, id: &str) -> Result<()> {
+        run(c, product::delete_product_options(), vec![id.to_string()]).await?;
+        Ok(())
     }
 }
 

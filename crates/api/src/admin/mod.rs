@@ -1,13 +1,14 @@
 //! Admin API: catalog, users and invites, customers and customer groups. Every route sits behind the
 //! `/admin` guard (an authenticated, linked `user`).
 //!
-//! Mutations call the product module directly for now; they move onto
-//! workflows (with compensation) when the workflow engine lands.
+//! Mutations run the workflows of `stheno-core-flows` (with compensation);
+//! routes read, validate, run one workflow and answer.
 
 pub(crate) mod catalog;
 mod customers;
 mod products;
 mod users;
+mod workflows;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -20,6 +21,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     catalog::configure(cfg);
     users::configure(cfg);
     customers::configure(cfg);
+    workflows::configure(cfg);
 }
 
 /// `{add?: [ids], remove?: [ids]}` of link batch routes.

@@ -1,8 +1,10 @@
-//! `/admin/products*`: products, their variants and options.
+//! `/admin/products*`: products, their variants and options. Reads go
+//! through the module and Query; mutations run the core workflows.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use stheno_core_flows::product::{self, BatchInput, BatchOutput, NewVariant, Update};
 use stheno_framework::Container;
 use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::Error;
@@ -16,7 +18,9 @@ use stheno_product::{
 
 use super::{Batch, LinkBatch, ParsedBatch};
 use crate::fields::{ADMIN_OPTION, ADMIN_PRODUCT, ADMIN_VARIANT};
+use crate::resource::first;
 use crate::respond;
+use crate::workflow::run;
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
@@ -147,14 +151,8 @@ async fn create(
     body: Body<CreateProductInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_PRODUCT)?;
-    let created = c
-        .require::<ProductModule>()?
-        .create_products(vec![body.0])
-        .await?;
-    let product = created
-        .first()
-        .ok_or_else(|| Error::unexpected_state("no product was created"))?;
-    respond::one(&c, "product", "product", product, &selection, ADMIN).await
+    let product = first(run(&c, product::create_products(), vec![body.0]).await?)?;
+    respond::one(&c, "product", "product", &product, &selection, ADMIN).await
 }
 
 async fn retrieve(
@@ -172,19 +170,14 @@ async fn update(
     body: Body<UpdateProductInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_PRODUCT)?;
-    let product = c
-        .require::<ProductModule>()?
-        .update_product(&id, body.0)
-        .await?;
+    let update = vec![Update::new(id.as_str(), body.0)];
+    let product = first(run(&c, product::update_products(), update).await?)?;
     respond::one(&c, "product", "product", &product, &selection, ADMIN).await
 }
 
 async fn delete(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_product(&id).await?;
-    products
-        .soft_delete_products(std::slice::from_ref(&*id))
-        .await?;
+    c.require::<ProductModule>()?.retrieve_product(&id).await?;
+    run(&c, product::delete_products(), vec![id.to_string()]).await?;
     Ok(response::deleted(&id, "product"))
 }
 
@@ -199,19 +192,17 @@ async fn batch(
         update,
         delete,
     } = body.0.parse::<CreateProductInput, UpdateProductInput>()?;
-    let products = c.require::<ProductModule>()?;
-    let created = if create.is_empty() {
-        Vec::new()
-    } else {
-        products.create_products(create).await?
+    let input = BatchInput {
+        create,
+        update: update
+            .into_iter()
+            .map(|(id, u)| Update::new(id, u))
+            .collect(),
+        delete: delete.clone(),
     };
-    let mut updated = Vec::with_capacity(update.len());
-    for (id, input) in update {
-        updated.push(products.update_product(&id, input).await?);
-    }
-    if !delete.is_empty() {
-        products.soft_delete_products(&delete).await?;
-    }
+    let BatchOutput {
+        created, updated, ..
+    } = run(&c, product::batch_products(), input).await?;
     let created = respond::expand_many(&c, "product", &created, &selection, ADMIN).await?;
     let updated = respond::expand_many(&c, "product", &updated, &selection, ADMIN).await?;
     Ok(HttpResponse::Ok().json(json!({
@@ -275,8 +266,8 @@ async fn create_variant(
     q: RetrieveQuery,
     body: Body<CreateVariantInput>,
 ) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.create_variants(&product_id, vec![body.0]).await?;
+    let variant = NewVariant::new(product_id.as_str(), body.0);
+    run(&c, product::create_product_variants(), vec![variant]).await?;
     product_response(&c, &product_id, &q.selection(ADMIN_PRODUCT)?).await
 }
 
@@ -351,7 +342,8 @@ async fn update_variant(
     let (product_id, variant_id) = path.into_inner();
     let products = c.require::<ProductModule>()?;
     variant_of(&products, &product_id, &variant_id).await?;
-    products.update_variant(&variant_id, body.0).await?;
+    let update = vec![Update::new(variant_id.as_str(), body.0)];
+    run(&c, product::update_product_variants(), update).await?;
     product_response(&c, &product_id, &q.selection(ADMIN_PRODUCT)?).await
 }
 
@@ -362,9 +354,12 @@ async fn delete_variant(
     let (product_id, variant_id) = path.into_inner();
     let products = c.require::<ProductModule>()?;
     variant_of(&products, &product_id, &variant_id).await?;
-    products
-        .soft_delete_variants(std::slice::from_ref(&variant_id))
-        .await?;
+    run(
+        &c,
+        product::delete_product_variants(),
+        vec![variant_id.clone()],
+    )
+    .await?;
     let product = products.retrieve_product(&product_id).await?;
     let parent = respond::expand_one(
         &c,
@@ -401,18 +396,20 @@ async fn batch_variants(
         .chain(delete.iter().cloned())
         .collect();
     ensure_variants_of(&products, &product_id, referenced).await?;
-    let created = if create.is_empty() {
-        Vec::new()
-    } else {
-        products.create_variants(&product_id, create).await?
+    let input = BatchInput {
+        create: create
+            .into_iter()
+            .map(|v| NewVariant::new(product_id.as_str(), v))
+            .collect(),
+        update: update
+            .into_iter()
+            .map(|(id, u)| Update::new(id, u))
+            .collect(),
+        delete: delete.clone(),
     };
-    let mut updated = Vec::with_capacity(update.len());
-    for (id, input) in update {
-        updated.push(products.update_variant(&id, input).await?);
-    }
-    if !delete.is_empty() {
-        products.soft_delete_variants(&delete).await?;
-    }
+    let BatchOutput {
+        created, updated, ..
+    } = run(&c, product::batch_product_variants(), input).await?;
     let created = respond::expand_many(&c, "product_variant", &created, &selection, ADMIN).await?;
     let updated = respond::expand_many(&c, "product_variant", &updated, &selection, ADMIN).await?;
     Ok(HttpResponse::Ok().json(json!({
@@ -463,10 +460,16 @@ async fn batch_product_options(
     q: RetrieveQuery,
     body: Body<LinkBatch>,
 ) -> ApiResult<HttpResponse> {
-    let products = c.require::<ProductModule>()?;
-    products.retrieve_product(&product_id).await?;
-    products
-        .link_product_options(&product_id, &body.0.add, &body.0.remove)
+    c.require::<ProductModule>()?
+        .retrieve_product(&product_id)
         .await?;
+    let LinkBatch { add, remove } = body.0;
+    let batch = product::LinkBatch::new(product_id.as_str(), add, remove);
+    run(
+        &c,
+        product::create_and_link_product_options_to_product(),
+        batch,
+    )
+    .await?;
     product_response(&c, &product_id, &q.selection(ADMIN_PRODUCT)?).await
 }

@@ -380,6 +380,123 @@ async fn admin_product_batch() {
     );
 }
 
+/// Mutations run as workflows: a batch failing part-way is compensated, so
+/// nothing it did stays, and its workflow events are never released (the
+/// module's own events are, with the compensating ones after them).
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_failing_batch_leaves_nothing_behind() {
+    let app = TestApp::new().await.unwrap();
+    let existing = create_product(&app, shirt("f1")).await;
+    let gone = create_product(&app, shirt("f2")).await;
+    let before = app
+        .admin_get("/admin/products?with_deleted=true&fields=*variants")
+        .await
+        .body;
+    app.events.take();
+
+    // Create, update, delete, then an update of an unknown product fails.
+    let res = app
+        .admin_post(
+            "/admin/products/batch",
+            json!({
+                "create": [{"title": "New one"}],
+                "update": [
+                    {"id": existing["id"], "title": "Updated"},
+                    {"id": "prod_missing", "title": "Nope"}
+                ],
+                "delete": [gone["id"]]
+            }),
+        )
+        .await;
+    assert_error(
+        &res,
+        404,
+        "not_found",
+        "Product with id: prod_missing was not found",
+    );
+    let after = app
+        .admin_get("/admin/products?with_deleted=true&fields=*variants")
+        .await
+        .body;
+    assert_eq!(before["count"], after["count"], "{after}");
+    let titles = |v: &serde_json::Value| -> Vec<String> {
+        v["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {}", p["title"], p["deleted_at"]))
+            .collect()
+    };
+    assert_eq!(titles(&before), titles(&after));
+    let names = app.events.names();
+    assert!(!names.iter().any(|n| n == "product.created"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "product.updated"), "{names:?}");
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| *n == "product.product.created")
+            .count(),
+        1,
+        "module events are not held back: {names:?}"
+    );
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| *n == "product.product.deleted")
+            .count(),
+        1,
+        "the compensation deleted the created product: {names:?}"
+    );
+
+    // The same batch without the bad entry succeeds and releases the
+    // workflow events.
+    app.events.take();
+    let res = app
+        .admin_post(
+            "/admin/products/batch",
+            json!({
+                "create": [{"title": "New one"}],
+                "update": [{"id": existing["id"], "title": "Updated"}],
+                "delete": [gone["id"]]
+            }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let names = app.events.names();
+    for name in ["product.created", "product.updated", "product.deleted"] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+}
+
+/// A variant batch whose update collides with another variant's SKU undoes
+/// the variant it created.
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_failing_variant_batch_leaves_nothing_behind() {
+    let app = TestApp::new().await.unwrap();
+    let product = create_product(&app, shirt("fv")).await;
+    let pid = product["id"].as_str().unwrap();
+    let variants = product["variants"].as_array().unwrap();
+    let res = app
+        .admin_post(
+            &format!("/admin/products/{pid}/variants/batch"),
+            json!({
+                "create": [{"title": "Extra", "sku": "fv-extra"}],
+                "update": [{"id": variants[0]["id"], "sku": variants[1]["sku"]}]
+            }),
+        )
+        .await;
+    assert_ne!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["type"], "duplicate_error", "{}", res.body);
+    let res = app
+        .admin_get(&format!("/admin/products/{pid}/variants?fields=sku"))
+        .await;
+    assert_eq!(res.body["count"], 4, "{}", res.body);
+    let res = app
+        .admin_get("/admin/products?q=fv-extra&with_deleted=true")
+        .await;
+    assert_eq!(res.body["count"], 0, "{}", res.body);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn admin_collections_categories_tags_types() {
     let app = TestApp::new().await.unwrap();

@@ -6,6 +6,7 @@ mod auth;
 mod customers;
 mod store;
 mod users;
+mod workflows;
 
 use serde_json::{Value, json};
 use stheno::testing::{TestApp, TestResponse};

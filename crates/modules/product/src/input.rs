@@ -1,10 +1,10 @@
 //! Serde helpers and small input types shared by the create/update inputs.
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// `{ "id": "…" }`, how Medusa bodies reference existing entities
 /// (`tags: [{id}]`, `categories: [{id}]`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdRef {
     pub id: String,
@@ -25,7 +25,10 @@ impl From<&str> for IdRef {
 /// For update fields that may be cleared: a missing field is `None`, `null`
 /// is `Some(None)`, a value is `Some(Some(v))`.
 ///
-/// Use as `#[serde(default, deserialize_with = "crate::input::nullable")]`.
+/// Use as `#[serde(default, deserialize_with = "crate::input::nullable",
+/// skip_serializing_if = "Option::is_none")]`: skipping `None` when
+/// serialising keeps "absent" and `null` apart when an input travels as JSON
+/// (workflow step inputs do).
 pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,

@@ -59,6 +59,18 @@
 //!   [`category_descendants`](ProductModule::category_descendants) /
 //!   [`category_ancestors`](ProductModule::category_ancestors).
 //!
+//! - undo operations for workflow compensations: hard deletes of what a
+//!   create made (`delete_variants`, `delete_collections`,
+//!   `delete_categories`, `delete_tags`, `delete_types`, besides
+//!   `delete_products` and `delete_options`), snapshots that an update can
+//!   be rolled back to ([`product_snapshots`](ProductModule::product_snapshots)
+//!   / [`restore_product_snapshots`](ProductModule::restore_product_snapshots),
+//!   the same for variants and options), and option links put back exactly
+//!   ([`option_links`](ProductModule::option_links) /
+//!   [`restore_option_links`](ProductModule::restore_option_links)).
+//!   Inputs are `Serialize` as well as `Deserialize` so they can travel as
+//!   workflow step data; absent nullable fields stay absent.
+//!
 //! Lists take a filter, a [`Page`](stheno_module_sdk::list::Page) and an
 //! `order` list and return `(rows, count)`; they default to `created_at`
 //! ascending and reject unknown order fields with Medusa's "Order field x is

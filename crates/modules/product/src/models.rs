@@ -93,8 +93,18 @@ impl FromSql<Text, Pg> for ProductStatus {
 }
 
 /// A product (`prod_…`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = product, check_for_backend(Pg))]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Serialize,
+    Deserialize,
+    Queryable,
+    Selectable,
+    Identifiable,
+    AsChangeset,
+)]
+#[diesel(table_name = product, check_for_backend(Pg), treat_none_as_null = true)]
 pub struct Product {
     pub id: String,
     pub title: String,
@@ -118,16 +128,28 @@ pub struct Product {
     pub external_id: Option<String>,
     pub metadata: Option<Value>,
     #[serde(serialize_with = "iso")]
+    #[diesel(skip_update)]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "iso")]
+    #[diesel(skip_update)]
     pub updated_at: DateTime<Utc>,
     #[serde(serialize_with = "iso_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// A purchasable variant of a product (`variant_…`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = product_variant, check_for_backend(Pg))]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Serialize,
+    Deserialize,
+    Queryable,
+    Selectable,
+    Identifiable,
+    AsChangeset,
+)]
+#[diesel(table_name = product_variant, check_for_backend(Pg), treat_none_as_null = true)]
 pub struct ProductVariant {
     pub id: String,
     pub title: String,
@@ -150,8 +172,10 @@ pub struct ProductVariant {
     pub product_id: Option<String>,
     pub metadata: Option<Value>,
     #[serde(serialize_with = "iso")]
+    #[diesel(skip_update)]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "iso")]
+    #[diesel(skip_update)]
     pub updated_at: DateTime<Utc>,
     #[serde(serialize_with = "iso_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
@@ -224,8 +248,18 @@ pub struct ProductProductOptionValue {
 }
 
 /// A product image (`img_…`), ordered by `rank`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = image, check_for_backend(Pg))]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Serialize,
+    Deserialize,
+    Queryable,
+    Selectable,
+    Identifiable,
+    AsChangeset,
+)]
+#[diesel(table_name = image, check_for_backend(Pg), treat_none_as_null = true)]
 pub struct ProductImage {
     pub id: String,
     pub url: String,
@@ -233,8 +267,10 @@ pub struct ProductImage {
     pub product_id: String,
     pub metadata: Option<Value>,
     #[serde(serialize_with = "iso")]
+    #[diesel(skip_update)]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "iso")]
+    #[diesel(skip_update)]
     pub updated_at: DateTime<Utc>,
     #[serde(serialize_with = "iso_opt")]
     pub deleted_at: Option<DateTime<Utc>>,

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use stheno_module_sdk::events::{Event, RecordingEventBus};
 use stheno_module_sdk::{Error, ErrorKind};
+mod features;
+
 use stheno_workflow_sdk::{
     Step, StepContext, StepError, StepExt, StepOptions, StepResponse, StepState, Workflow,
     WorkflowEngine, async_trait,
@@ -424,19 +426,31 @@ async fn a_run_in_progress_is_not_started_twice() {
 }
 
 #[tokio::test]
-async fn an_abandoned_run_frees_its_transaction_id() {
+async fn an_abandoned_run_is_resumed_once_its_lease_lapses() {
     let log = Log::default();
-    let (engine, _) = engine();
-    let workflow =
-        Workflow::<u32>::new("abandoned").then(probe("slow", &log).delay(Duration::from_secs(5)));
+    let engine = WorkflowEngine::new(Arc::new(RecordingEventBus::default()))
+        .with_lease(Duration::from_millis(50));
+    let workflow = Workflow::<u32>::new("abandoned")
+        .then(probe("first", &log))
+        .then(probe("slow", &log).delay(Duration::from_millis(100)));
     let abandoned = tokio::time::timeout(
-        Duration::from_millis(10),
+        Duration::from_millis(20),
         engine.run_with_id(&workflow, "tx", 0),
     )
     .await;
     assert!(abandoned.is_err());
-    let quick = Workflow::<u32>::new("abandoned").then(probe("fast", &log));
-    assert_eq!(engine.run_with_id(&quick, "tx", 0).await.result.unwrap(), 1);
+    // The lease is still held: the run counts as in progress.
+    let busy = engine.run_with_id(&workflow, "tx", 0).await;
+    assert_eq!(busy.result.unwrap_err().error().kind(), ErrorKind::Conflict);
+
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let resumed = engine.run_with_id(&workflow, "tx", 7).await;
+    // The stored input (0) is used; `first` is not run again, `slow` is.
+    assert_eq!(resumed.result.unwrap(), 2);
+    assert_eq!(
+        log.entries(),
+        ["invoke:first:1", "invoke:slow:1", "invoke:slow:2"]
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::id::generate_id;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
@@ -56,7 +56,7 @@ pub struct CategoryFilter {
 
 /// `POST /admin/product-categories`. `handle` defaults to the kebab-cased
 /// name; without `rank` the category goes after its last sibling.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCategoryInput {
     pub name: String,
@@ -95,7 +95,7 @@ impl CreateCategoryInput {
 /// `POST /admin/product-categories/:id`. Setting `parent_category_id` moves
 /// the category with its subtree (`null` makes it a root); `rank` moves it
 /// among its siblings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategoryInput {
     pub name: Option<String>,
@@ -103,12 +103,24 @@ pub struct UpdateCategoryInput {
     pub handle: Option<String>,
     pub is_active: Option<bool>,
     pub is_internal: Option<bool>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_category_id: Option<Option<String>>,
     pub rank: Option<i32>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub external_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
 }
 
@@ -649,6 +661,36 @@ impl ProductModule {
                     product_category::deleted_at.eq(now),
                     product_category::updated_at.eq(now),
                 ))
+                .returning(product_category::id)
+                .get_results(c)
+                .await?;
+                renumber(c, &parents).await?;
+                Ok::<_, Error>(deleted)
+            })
+            .await?;
+        let mut events = Events::new();
+        events.push_ids(EventEntity::ProductCategory, Action::Deleted, &deleted);
+        self.emit(events).await;
+        Ok(())
+    }
+
+    /// Delete categories for good, with their subtrees and product links;
+    /// the remaining siblings are renumbered. Unknown ids are ignored.
+    pub async fn delete_categories(&self, ids: &[String]) -> Result<()> {
+        let ids = ids.to_vec();
+        let mut conn = self.conn().await?;
+        let deleted = conn
+            .transaction(async move |c| {
+                lock_tree(c).await?;
+                let parents: Vec<Option<String>> = product_category::table
+                    .filter(product_category::id.eq_any(&ids))
+                    .select(product_category::parent_category_id)
+                    .load(c)
+                    .await?;
+                let deleted: Vec<String> = diesel::delete(
+                    product_category::table
+                        .filter(string_to_array(product_category::mpath, ".").overlaps_with(&ids)),
+                )
                 .returning(product_category::id)
                 .get_results(c)
                 .await?;

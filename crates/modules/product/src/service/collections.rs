@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::id::generate_id;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
@@ -37,7 +37,7 @@ pub struct CollectionFilter {
 }
 
 /// `POST /admin/collections`. `handle` defaults to the kebab-cased title.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCollectionInput {
     pub title: String,
@@ -58,14 +58,22 @@ impl CreateCollectionInput {
 }
 
 /// `POST /admin/collections/:id`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCollectionInput {
     pub title: Option<String>,
     pub handle: Option<String>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub external_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
 }
 

@@ -5,6 +5,7 @@ mod categories;
 mod collections;
 mod options;
 mod products;
+mod revert;
 mod tags;
 mod types;
 mod value_entities;
@@ -28,6 +29,10 @@ pub use options::{
 pub use products::{
     CreateProductInput, DEFAULT_OPTION_TITLE, DEFAULT_OPTION_VALUE, ImageInput, ProductFilter,
     ProductOptionInput, UpdateProductInput,
+};
+pub use revert::{
+    OptionLinkRow, OptionLinkValueRow, OptionLinks, OptionSnapshot, ProductSnapshot,
+    VariantSnapshot,
 };
 pub use tags::{CreateTagInput, TagFilter, UpdateTagInput};
 pub use types::{CreateTypeInput, TypeFilter, UpdateTypeInput};

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::id::generate_id;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
@@ -58,7 +58,7 @@ pub struct OptionValueFilter {
 /// `POST /admin/product-options`: a global option (`is_exclusive` defaults
 /// to `false`). Values are ranked in array order unless `ranks` says
 /// otherwise.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOptionInput {
     pub title: String,
@@ -87,24 +87,36 @@ impl CreateOptionInput {
 /// `POST /admin/product-options/:id`. `values` replaces the value list:
 /// values kept by text keep their id, new ones are created, missing ones
 /// are soft-deleted.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOptionInput {
     pub title: Option<String>,
     pub values: Option<Vec<String>>,
     pub ranks: Option<BTreeMap<String, i32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
 }
 
 /// `POST /admin/product-options/:id/values/:value_id`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOptionValueInput {
     pub value: Option<String>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rank: Option<Option<i32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
 }
 

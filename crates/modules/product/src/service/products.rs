@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::id::{generate_id, id_or_generate};
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
@@ -73,7 +73,7 @@ pub struct ProductFilter {
 
 /// An image in a product create or update: `rank` defaults to the array
 /// index. On update, `id` keeps an existing image.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageInput {
     pub id: Option<String>,
@@ -96,7 +96,7 @@ impl ImageInput {
 /// An option in a product create: either a new option (`title` and
 /// `values`; exclusive to the product unless `is_exclusive: false`) or a
 /// link to an existing one (`id`, optionally limited to `value_ids`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductOptionInput {
     pub id: Option<String>,
@@ -132,7 +132,7 @@ impl ProductOptionInput {
 
 /// `POST /admin/products`. Only `title` is required; `handle` defaults to
 /// the kebab-cased title, `status` to draft, `thumbnail` to the first image.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductInput {
     pub title: String,
@@ -181,26 +181,50 @@ impl CreateProductInput {
 /// a nullable field. `images`, `tags`, `categories` and `option_ids`
 /// replace the current set; `variants` upserts (with `id`: update, without:
 /// create, not listed: soft-deleted).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductInput {
     pub title: Option<String>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subtitle: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<Option<String>>,
     pub handle: Option<String>,
     pub status: Option<ProductStatus>,
     pub is_giftcard: Option<bool>,
     pub discountable: Option<bool>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thumbnail: Option<Option<String>>,
     pub images: Option<Vec<ImageInput>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub external_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub type_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub collection_id: Option<Option<String>>,
     pub tags: Option<Vec<IdRef>>,
     pub categories: Option<Vec<IdRef>>,
@@ -209,28 +233,68 @@ pub struct UpdateProductInput {
     /// Removed in Medusa 2.16: present → `invalid_data` with Medusa's message.
     pub options: Option<Value>,
     pub variants: Option<Vec<UpsertVariantInput>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub weight: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub length: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub height: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub width: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub hs_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mid_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub origin_country: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub material: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
     /// Not stored here: the workflow links sales channels.
     pub sales_channels: Option<Vec<IdRef>>,
     /// Not stored here: the workflow links the shipping profile.
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub shipping_profile_id: Option<Option<String>>,
     /// Not stored here: free data for workflow hooks.
     pub additional_data: Option<Value>,

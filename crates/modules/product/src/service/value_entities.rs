@@ -37,7 +37,7 @@ macro_rules! value_entity {
         use diesel::pg::Pg;
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
-        use serde::Deserialize;
+        use serde::{Deserialize, Serialize};
         use serde_json::Value;
         use stheno_module_sdk::id::generate_id;
         use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
@@ -68,7 +68,7 @@ macro_rules! value_entity {
         }
 
         #[doc = concat!("`POST /admin/", $route, "`.")]
-        #[derive(Debug, Clone, Deserialize)]
+        #[derive(Debug, Clone, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct $create_input {
             pub value: String,
@@ -87,13 +87,21 @@ macro_rules! value_entity {
         }
 
         #[doc = concat!("`POST /admin/", $route, "/:id`.")]
-        #[derive(Debug, Clone, Default, Deserialize)]
+        #[derive(Debug, Clone, Default, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct $update_input {
             pub value: Option<String>,
-            #[serde(default, deserialize_with = "crate::input::nullable")]
+            #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
             pub external_id: Option<Option<String>>,
-            #[serde(default, deserialize_with = "crate::input::nullable")]
+            #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
             pub metadata: Option<Option<Value>>,
         }
 

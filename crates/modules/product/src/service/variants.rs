@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::id::generate_id;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
@@ -48,7 +48,7 @@ pub struct VariantFilter {
 
 /// `POST /admin/products/:id/variants` (and `variants[]` of a product
 /// create). `options` maps option titles of the product to values.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVariantInput {
     pub title: String,
@@ -99,42 +99,102 @@ impl CreateVariantInput {
 
 /// `POST /admin/products/:id/variants/:variant_id`. Fields that may be
 /// cleared take `null`; `options` replaces the variant's option values.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVariantInput {
     pub title: Option<String>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sku: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub barcode: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ean: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub upc: Option<Option<String>>,
     pub allow_backorder: Option<bool>,
     pub manage_inventory: Option<bool>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub hs_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub origin_country: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mid_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub material: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub weight: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub length: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub height: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub width: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub variant_rank: Option<Option<i32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thumbnail: Option<Option<String>>,
     pub options: Option<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
     /// Not stored here: the workflow updates the price set.
     pub prices: Option<Vec<Value>>,
@@ -144,43 +204,103 @@ pub struct UpdateVariantInput {
 
 /// One entry of `variants` in a product update: with `id` the variant is
 /// updated, without it one is created (then `title` is required).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpsertVariantInput {
     pub id: Option<String>,
     pub title: Option<String>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sku: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub barcode: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ean: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub upc: Option<Option<String>>,
     pub allow_backorder: Option<bool>,
     pub manage_inventory: Option<bool>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub hs_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub origin_country: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mid_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub material: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub weight: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub length: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub height: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub width: Option<Option<f32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub variant_rank: Option<Option<i32>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub thumbnail: Option<Option<String>>,
     pub options: Option<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "crate::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "crate::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
     /// Not stored here: the workflow creates or updates the price set.
     pub prices: Option<Vec<Value>>,

@@ -1,0 +1,438 @@
+//! Collections, categories, tags, types and global options: the generic
+//! create/update/delete steps over each, and their workflows.
+
+use stheno_module_sdk::Result;
+use stheno_product::models::{
+    ProductCategory, ProductCollection, ProductOption, ProductTag, ProductType,
+};
+use stheno_product::{
+    CategoryFilter, CollectionFilter, CreateCategoryInput, CreateCollectionInput,
+    CreateOptionInput, CreateTagInput, CreateTypeInput, OptionSnapshot, ProductModule, TagFilter,
+    TypeFilter, UpdateCategoryInput, UpdateCollectionInput, UpdateOptionInput, UpdateTagInput,
+    UpdateTypeInput,
+};
+use stheno_workflow_sdk::{Workflow, async_trait};
+
+use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
+
+// ---- collections -----------------------------------------------------------
+
+/// Product collections (`product-collection.*` events).
+#[derive(Debug)]
+pub struct Collections;
+
+#[async_trait]
+impl Entity for Collections {
+    type Row = ProductCollection;
+    type Create = CreateCollectionInput;
+    type Update = UpdateCollectionInput;
+    type Snapshot = ProductCollection;
+    const EVENT: &'static str = "product-collection";
+    const CREATE_STEP: &'static str = "create-collections";
+    const UPDATE_STEP: &'static str = "update-collections";
+    const DELETE_STEP: &'static str = "delete-collections";
+
+    fn row_id(row: &ProductCollection) -> &str {
+        &row.id
+    }
+    fn snapshot_id(row: &ProductCollection) -> &str {
+        &row.id
+    }
+    async fn create(
+        m: &ProductModule,
+        input: Vec<CreateCollectionInput>,
+    ) -> Result<Vec<ProductCollection>> {
+        m.create_collections(input).await
+    }
+    async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.delete_collections(ids).await
+    }
+    async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<ProductCollection>> {
+        let filter = CollectionFilter {
+            id: id_filter(ids),
+            ..Default::default()
+        };
+        Ok(m.list_collections(&filter, page_for(ids), &[]).await?.0)
+    }
+    async fn update(
+        m: &ProductModule,
+        id: &str,
+        input: UpdateCollectionInput,
+    ) -> Result<ProductCollection> {
+        m.update_collection(id, input).await
+    }
+    async fn revert(m: &ProductModule, rows: Vec<ProductCollection>) -> Result<()> {
+        for r in rows {
+            let input = UpdateCollectionInput {
+                title: Some(r.title),
+                handle: Some(r.handle),
+                external_id: Some(r.external_id),
+                metadata: Some(r.metadata),
+            };
+            m.update_collection(&r.id, input).await?;
+        }
+        Ok(())
+    }
+    async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.soft_delete_collections(ids).await
+    }
+    async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.restore_collections(ids).await
+    }
+}
+
+pub type CreateCollectionsStep = CreateStep<Collections>;
+pub type UpdateCollectionsStep = UpdateStep<Collections>;
+pub type DeleteCollectionsStep = DeleteStep<Collections>;
+
+/// `create-collections` (`POST /admin/collections`).
+pub fn create_collections() -> Workflow<Vec<CreateCollectionInput>, Vec<ProductCollection>> {
+    Workflow::new("create-collections").then(CreateCollectionsStep::new())
+    // hook: collectionsCreated (input: collections, additional_data)
+}
+
+/// `update-collections` (`POST /admin/collections/:id`).
+pub fn update_collections() -> Workflow<Vec<Update<UpdateCollectionInput>>, Vec<ProductCollection>>
+{
+    Workflow::new("update-collections").then(UpdateCollectionsStep::new())
+    // hook: collectionsUpdated (input: collections, additional_data)
+}
+
+/// `delete-collections` (`DELETE /admin/collections/:id`): soft delete.
+pub fn delete_collections() -> Workflow<Vec<String>, Vec<String>> {
+    Workflow::new("delete-collections").then(DeleteCollectionsStep::new())
+    // hook: collectionsDeleted (input: ids)
+}
+
+// ---- categories --------------------------------------------------------------
+
+/// Product categories (`product-category.*` events). Deleting a category
+/// deletes its subtree; restoring brings the subtree back.
+#[derive(Debug)]
+pub struct Categories;
+
+#[async_trait]
+impl Entity for Categories {
+    type Row = ProductCategory;
+    type Create = CreateCategoryInput;
+    type Update = UpdateCategoryInput;
+    type Snapshot = ProductCategory;
+    const EVENT: &'static str = "product-category";
+    const CREATE_STEP: &'static str = "create-product-categories";
+    const UPDATE_STEP: &'static str = "update-product-categories";
+    const DELETE_STEP: &'static str = "delete-product-categories";
+
+    fn row_id(row: &ProductCategory) -> &str {
+        &row.id
+    }
+    fn snapshot_id(row: &ProductCategory) -> &str {
+        &row.id
+    }
+    async fn create(
+        m: &ProductModule,
+        input: Vec<CreateCategoryInput>,
+    ) -> Result<Vec<ProductCategory>> {
+        m.create_categories(input).await
+    }
+    async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.delete_categories(ids).await
+    }
+    async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<ProductCategory>> {
+        let filter = CategoryFilter {
+            id: id_filter(ids),
+            ..Default::default()
+        };
+        Ok(m.list_categories(&filter, page_for(ids), &[]).await?.0)
+    }
+    async fn update(
+        m: &ProductModule,
+        id: &str,
+        input: UpdateCategoryInput,
+    ) -> Result<ProductCategory> {
+        m.update_category(id, input).await
+    }
+    /// Parent and rank are written back too, which moves the category (and
+    /// its subtree) back to where it was.
+    async fn revert(m: &ProductModule, rows: Vec<ProductCategory>) -> Result<()> {
+        for r in rows {
+            let input = UpdateCategoryInput {
+                name: Some(r.name),
+                description: Some(r.description),
+                handle: Some(r.handle),
+                is_active: Some(r.is_active),
+                is_internal: Some(r.is_internal),
+                parent_category_id: Some(r.parent_category_id),
+                rank: Some(r.rank),
+                external_id: Some(r.external_id),
+                metadata: Some(r.metadata),
+            };
+            m.update_category(&r.id, input).await?;
+        }
+        Ok(())
+    }
+    async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.soft_delete_categories(ids).await
+    }
+    async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.restore_categories(ids).await
+    }
+}
+
+pub type CreateProductCategoriesStep = CreateStep<Categories>;
+pub type UpdateProductCategoriesStep = UpdateStep<Categories>;
+pub type DeleteProductCategoriesStep = DeleteStep<Categories>;
+
+/// `create-product-categories` (`POST /admin/product-categories`).
+pub fn create_product_categories() -> Workflow<Vec<CreateCategoryInput>, Vec<ProductCategory>> {
+    Workflow::new("create-product-categories").then(CreateProductCategoriesStep::new())
+    // hook: categoriesCreated (input: categories, additional_data)
+}
+
+/// `update-product-categories` (`POST /admin/product-categories/:id`).
+pub fn update_product_categories()
+-> Workflow<Vec<Update<UpdateCategoryInput>>, Vec<ProductCategory>> {
+    Workflow::new("update-product-categories").then(UpdateProductCategoriesStep::new())
+    // hook: categoriesUpdated (input: categories, additional_data)
+}
+
+/// `delete-product-categories` (`DELETE /admin/product-categories/:id`).
+pub fn delete_product_categories() -> Workflow<Vec<String>, Vec<String>> {
+    Workflow::new("delete-product-categories").then(DeleteProductCategoriesStep::new())
+    // hook: categoriesDeleted (input: ids)
+}
+
+// ---- tags and types ----------------------------------------------------------
+
+/// Tags and types have the same shape; one definition serves both.
+macro_rules! value_entity {
+    ($entity:ident, $event:literal, $row:ty, $create:ty, $update:ident, $filter:ident,
+     $create_fn:ident, $remove_fn:ident, $list_fn:ident, $update_fn:ident,
+     $soft_delete_fn:ident, $restore_fn:ident,
+     [$create_step:ident, $update_step:ident, $delete_step:ident],
+     [$create_id:literal, $update_id:literal, $delete_id:literal]) => {
+        #[derive(Debug)]
+        #[doc = concat!("Product ", $event, "s (`", $event, ".*` events).")]
+        pub struct $entity;
+
+        #[async_trait]
+        impl Entity for $entity {
+            type Row = $row;
+            type Create = $create;
+            type Update = $update;
+            type Snapshot = $row;
+            const EVENT: &'static str = $event;
+            const CREATE_STEP: &'static str = $create_id;
+            const UPDATE_STEP: &'static str = $update_id;
+            const DELETE_STEP: &'static str = $delete_id;
+
+            fn row_id(row: &$row) -> &str {
+                &row.id
+            }
+            fn snapshot_id(row: &$row) -> &str {
+                &row.id
+            }
+            async fn create(m: &ProductModule, input: Vec<$create>) -> Result<Vec<$row>> {
+                m.$create_fn(input).await
+            }
+            async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
+                m.$remove_fn(ids).await
+            }
+            async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<$row>> {
+                let filter = $filter {
+                    id: id_filter(ids),
+                    ..Default::default()
+                };
+                Ok(m.$list_fn(&filter, page_for(ids), &[]).await?.0)
+            }
+            async fn update(m: &ProductModule, id: &str, input: $update) -> Result<$row> {
+                m.$update_fn(id, input).await
+            }
+            async fn revert(m: &ProductModule, rows: Vec<$row>) -> Result<()> {
+                for r in rows {
+                    let input = $update {
+                        value: Some(r.value),
+                        external_id: Some(r.external_id),
+                        metadata: Some(r.metadata),
+                    };
+                    m.$update_fn(&r.id, input).await?;
+                }
+                Ok(())
+            }
+            async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
+                m.$soft_delete_fn(ids).await
+            }
+            async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
+                m.$restore_fn(ids).await
+            }
+        }
+
+        pub type $create_step = CreateStep<$entity>;
+        pub type $update_step = UpdateStep<$entity>;
+        pub type $delete_step = DeleteStep<$entity>;
+    };
+}
+
+value_entity!(
+    Tags,
+    "product-tag",
+    ProductTag,
+    CreateTagInput,
+    UpdateTagInput,
+    TagFilter,
+    create_tags,
+    delete_tags,
+    list_tags,
+    update_tag,
+    soft_delete_tags,
+    restore_tags,
+    [
+        CreateProductTagsStep,
+        UpdateProductTagsStep,
+        DeleteProductTagsStep
+    ],
+    [
+        "create-product-tags",
+        "update-product-tags",
+        "delete-product-tags"
+    ]
+);
+
+value_entity!(
+    Types,
+    "product-type",
+    ProductType,
+    CreateTypeInput,
+    UpdateTypeInput,
+    TypeFilter,
+    create_types,
+    delete_types,
+    list_types,
+    update_type,
+    soft_delete_types,
+    restore_types,
+    [
+        CreateProductTypesStep,
+        UpdateProductTypesStep,
+        DeleteProductTypesStep
+    ],
+    [
+        "create-product-types",
+        "update-product-types",
+        "delete-product-types"
+    ]
+);
+
+/// `create-product-tags` (`POST /admin/product-tags`).
+pub fn create_product_tags() -> Workflow<Vec<CreateTagInput>, Vec<ProductTag>> {
+    Workflow::new("create-product-tags").then(CreateProductTagsStep::new())
+    // hook: productTagsCreated (input: product_tags, additional_data)
+}
+
+/// `update-product-tags` (`POST /admin/product-tags/:id`).
+pub fn update_product_tags() -> Workflow<Vec<Update<UpdateTagInput>>, Vec<ProductTag>> {
+    Workflow::new("update-product-tags").then(UpdateProductTagsStep::new())
+    // hook: productTagsUpdated (input: product_tags, additional_data)
+}
+
+/// `delete-product-tags` (`DELETE /admin/product-tags/:id`).
+pub fn delete_product_tags() -> Workflow<Vec<String>, Vec<String>> {
+    Workflow::new("delete-product-tags").then(DeleteProductTagsStep::new())
+    // hook: productTagsDeleted (input: ids)
+}
+
+/// `create-product-types` (`POST /admin/product-types`).
+pub fn create_product_types() -> Workflow<Vec<CreateTypeInput>, Vec<ProductType>> {
+    Workflow::new("create-product-types").then(CreateProductTypesStep::new())
+    // hook: productTypesCreated (input: product_types, additional_data)
+}
+
+/// `update-product-types` (`POST /admin/product-types/:id`).
+pub fn update_product_types() -> Workflow<Vec<Update<UpdateTypeInput>>, Vec<ProductType>> {
+    Workflow::new("update-product-types").then(UpdateProductTypesStep::new())
+    // hook: productTypesUpdated (input: product_types, additional_data)
+}
+
+/// `delete-product-types` (`DELETE /admin/product-types/:id`).
+pub fn delete_product_types() -> Workflow<Vec<String>, Vec<String>> {
+    Workflow::new("delete-product-types").then(DeleteProductTypesStep::new())
+    // hook: productTypesDeleted (input: ids)
+}
+
+// ---- global options ------------------------------------------------------------
+
+/// A global product option (`product-option.*` events).
+#[derive(Debug)]
+pub struct Options;
+
+#[async_trait]
+impl Entity for Options {
+    type Row = ProductOption;
+    type Create = CreateOptionInput;
+    type Update = UpdateOptionInput;
+    type Snapshot = OptionSnapshot;
+    const EVENT: &'static str = "product-option";
+    const CREATE_STEP: &'static str = "create-product-options";
+    const UPDATE_STEP: &'static str = "update-product-options";
+    const DELETE_STEP: &'static str = "delete-product-options";
+
+    fn row_id(row: &ProductOption) -> &str {
+        &row.id
+    }
+    fn snapshot_id(s: &OptionSnapshot) -> &str {
+        &s.option.id
+    }
+    async fn create(
+        m: &ProductModule,
+        input: Vec<CreateOptionInput>,
+    ) -> Result<Vec<ProductOption>> {
+        m.create_options(input).await
+    }
+    async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.delete_options(ids).await
+    }
+    async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<OptionSnapshot>> {
+        let mut snapshots = m.option_snapshots(ids).await?;
+        snapshots.retain(|s| s.option.deleted_at.is_none());
+        Ok(snapshots)
+    }
+    async fn update(
+        m: &ProductModule,
+        id: &str,
+        input: UpdateOptionInput,
+    ) -> Result<ProductOption> {
+        m.update_option(id, input).await
+    }
+    async fn revert(m: &ProductModule, snapshots: Vec<OptionSnapshot>) -> Result<()> {
+        m.restore_option_snapshots(snapshots).await
+    }
+    async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.soft_delete_options(ids).await
+    }
+    async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.restore_options(ids).await
+    }
+}
+
+pub type CreateProductOptionsStep = CreateStep<Options>;
+pub type UpdateProductOptionsStep = UpdateStep<Options>;
+pub type DeleteProductOptionsStep = DeleteStep<Options>;
+
+/// `create-product-options` (`POST /admin/product-options`).
+pub fn create_product_options() -> Workflow<Vec<CreateOptionInput>, Vec<ProductOption>> {
+    Workflow::new("create-product-options").then(CreateProductOptionsStep::new())
+    // hook: productOptionsCreated (input: product_options, additional_data)
+}
+
+/// `update-product-options` (`POST /admin/product-options/:id`).
+pub fn update_product_options() -> Workflow<Vec<Update<UpdateOptionInput>>, Vec<ProductOption>> {
+    Workflow::new("update-product-options").then(UpdateProductOptionsStep::new())
+    // hook: productOptionsUpdated (input: product_options, additional_data)
+}
+
+/// `delete-product-options` (`DELETE /admin/product-options/:id`): soft
+/// delete (with the values); products stay linked and see the option again
+/// after a restore.
+pub fn delete_product_options() -> Workflow<Vec<String>, Vec<String>> {
+    Workflow::new("delete-product-options").then(DeleteProductOptionsStep::new())
+    // hook: productOptionsDeleted (input: ids)
+}

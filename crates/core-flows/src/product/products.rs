@@ -1,0 +1,225 @@
+//! Products: create (with nested options, variants and images), update,
+//! delete and the batch of the three.
+
+use serde::{Deserialize, Serialize};
+use stheno_module_sdk::Result;
+use stheno_module_sdk::events::Event;
+use stheno_product::models::Product;
+use stheno_product::{
+    CreateProductInput, ProductFilter, ProductModule, ProductSnapshot, UpdateProductInput,
+    VariantFilter,
+};
+use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
+
+use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
+
+/// Products (`product.*` events). Creating products also raises
+/// `product-variant.created` for the variants created with them.
+#[derive(Debug)]
+pub struct Products;
+
+#[async_trait]
+impl Entity for Products {
+    type Row = Product;
+    type Create = CreateProductInput;
+    type Update = UpdateProductInput;
+    type Snapshot = ProductSnapshot;
+    const EVENT: &'static str = "product";
+    const CREATE_STEP: &'static str = "create-products";
+    const UPDATE_STEP: &'static str = "update-products";
+    const DELETE_STEP: &'static str = "delete-products";
+
+    fn row_id(row: &Product) -> &str {
+        &row.id
+    }
+    fn snapshot_id(s: &ProductSnapshot) -> &str {
+        &s.product.id
+    }
+    async fn create(m: &ProductModule, input: Vec<CreateProductInput>) -> Result<Vec<Product>> {
+        m.create_products(input).await
+    }
+    async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.delete_products(ids).await
+    }
+    async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<ProductSnapshot>> {
+        let mut snapshots = m.product_snapshots(ids).await?;
+        snapshots.retain(|s| s.product.deleted_at.is_none());
+        Ok(snapshots)
+    }
+    async fn live(m: &ProductModule, ids: &[String]) -> Result<Vec<String>> {
+        let filter = ProductFilter {
+            id: id_filter(ids),
+            ..Default::default()
+        };
+        let (rows, _) = m.list_products(&filter, page_for(ids), &[]).await?;
+        Ok(rows.into_iter().map(|p| p.id).collect())
+    }
+    async fn update(m: &ProductModule, id: &str, input: UpdateProductInput) -> Result<Product> {
+        m.update_product(id, input).await
+    }
+    async fn revert(m: &ProductModule, snapshots: Vec<ProductSnapshot>) -> Result<()> {
+        m.restore_product_snapshots(snapshots).await
+    }
+    async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.soft_delete_products(ids).await
+    }
+    async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.restore_products(ids).await
+    }
+    async fn created_events(m: &ProductModule, rows: &[Product]) -> Result<Vec<Event>> {
+        let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = VariantFilter {
+            product_id: id_filter(&ids),
+            ..Default::default()
+        };
+        let page = stheno_module_sdk::list::Page::new(0, i64::from(i32::MAX));
+        let (variants, _) = m.list_variants(&filter, page, &[]).await?;
+        Ok(Event::for_ids(
+            "product-variant.created",
+            variants.iter().map(|v| v.id.as_str()),
+        ))
+    }
+}
+
+/// `create-products`: products with their options, variants (Medusa's
+/// nested `create-product-variants` happens in the same module call) and
+/// images; ⇐ deleted for good.
+pub type CreateProductsStep = CreateStep<Products>;
+/// `update-products`; ⇐ the products, their links, images and variants are
+/// put back as they were.
+pub type UpdateProductsStep = UpdateStep<Products>;
+/// `delete-products` (soft, with variants and images); ⇐ restored.
+pub type DeleteProductsStep = DeleteStep<Products>;
+
+/// `create-products` (`POST /admin/products`).
+///
+/// Not yet: `validate-product-input` (Medusa requires `options`; this
+/// module adds a default option instead), sales channel and shipping
+/// profile links (no such modules yet).
+pub fn create_products() -> Workflow<Vec<CreateProductInput>, Vec<Product>> {
+    Workflow::new("create-products").then(CreateProductsStep::new())
+    // hook: productsCreated (input: products, additional_data)
+}
+
+/// `update-products` (`POST /admin/products/:id`).
+pub fn update_products() -> Workflow<Vec<Update<UpdateProductInput>>, Vec<Product>> {
+    Workflow::new("update-products").then(UpdateProductsStep::new())
+    // hook: productsUpdated (input: products, additional_data)
+}
+
+/// `delete-products` (`DELETE /admin/products/:id`): soft delete with the
+/// variants and images.
+pub fn delete_products() -> Workflow<Vec<String>, Vec<String>> {
+    Workflow::new("delete-products").then(DeleteProductsStep::new())
+    // hook: productsDeleted (input: ids)
+}
+
+/// `POST /admin/products/batch`: what to create, update and delete.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BatchInput<C, U> {
+    pub create: Vec<C>,
+    pub update: Vec<Update<U>>,
+    pub delete: Vec<String>,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BatchOutput<R> {
+    pub created: Vec<R>,
+    pub updated: Vec<R>,
+    pub deleted: Vec<String>,
+}
+
+/// A batch in progress: the input still to apply and what was done, so
+/// the three steps can run in sequence and each compensate on its own.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchState<C, U, R> {
+    pub input: BatchInput<C, U>,
+    pub output: BatchOutput<R>,
+}
+
+impl<C, U, R> From<BatchInput<C, U>> for BatchState<C, U, R> {
+    fn from(input: BatchInput<C, U>) -> Self {
+        Self {
+            input,
+            output: BatchOutput {
+                created: Vec::new(),
+                updated: Vec::new(),
+                deleted: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Runs the create, update or delete step of `E` on its part of a batch
+/// (Medusa runs the three workflows as steps of `batch-products`); its
+/// compensation is the inner step's.
+#[derive(Debug)]
+pub struct BatchPart<S>(pub S);
+
+macro_rules! batch_part {
+    ($step:ident, $take:ident, $put:ident) => {
+        #[async_trait]
+        impl<E: Entity> Step for BatchPart<$step<E>> {
+            type Input = BatchState<E::Create, E::Update, E::Row>;
+            type Output = BatchState<E::Create, E::Update, E::Row>;
+            type CompensateInput = <$step<E> as Step>::CompensateInput;
+
+            fn name(&self) -> &str {
+                self.0.name()
+            }
+
+            async fn invoke(
+                &self,
+                mut state: Self::Input,
+                ctx: &StepContext,
+            ) -> Result<StepResponse<Self::Output, Self::CompensateInput>, StepError> {
+                let input = std::mem::take(&mut state.input.$take);
+                let response = self.0.invoke(input, ctx).await?;
+                state.output.$put = response.output;
+                Ok(StepResponse::with_compensation(
+                    state,
+                    response.compensate_input,
+                ))
+            }
+
+            async fn compensate(
+                &self,
+                input: Self::CompensateInput,
+                ctx: &StepContext,
+            ) -> Result<(), StepError> {
+                self.0.compensate(input, ctx).await
+            }
+        }
+    };
+}
+
+batch_part!(CreateStep, create, created);
+batch_part!(UpdateStep, update, updated);
+batch_part!(DeleteStep, delete, deleted);
+
+/// The batch workflow type of an entity.
+pub type BatchWorkflow<E> = Workflow<
+    BatchInput<<E as Entity>::Create, <E as Entity>::Update>,
+    BatchOutput<<E as Entity>::Row>,
+>;
+
+/// A batch workflow over `E`: create, then update, then delete; any
+/// failure undoes the parts already done.
+pub(crate) fn batch<E: Entity>(name: &str) -> BatchWorkflow<E> {
+    Workflow::<BatchInput<E::Create, E::Update>>::new(name)
+        .map(BatchState::<E::Create, E::Update, E::Row>::from)
+        .then(BatchPart(CreateStep::<E>::new()))
+        .then(BatchPart(UpdateStep::<E>::new()))
+        .then(BatchPart(DeleteStep::<E>::new()))
+        .map(|state| state.output)
+}
+
+/// `batch-products` (`POST /admin/products/batch`).
+pub fn batch_products()
+-> Workflow<BatchInput<CreateProductInput, UpdateProductInput>, BatchOutput<Product>> {
+    batch::<Products>("batch-products")
+}

@@ -1,0 +1,149 @@
+//! Variants of a product: create, update, delete and their batch.
+
+use serde::{Deserialize, Serialize};
+use stheno_module_sdk::Result;
+use stheno_product::models::ProductVariant;
+use stheno_product::{
+    CreateVariantInput, ProductModule, UpdateVariantInput, VariantFilter, VariantSnapshot,
+};
+use stheno_workflow_sdk::{Workflow, async_trait};
+
+use super::products::{BatchInput, BatchOutput, batch};
+use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
+
+/// A variant to create and the product it belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewVariant {
+    pub product_id: String,
+    pub variant: CreateVariantInput,
+}
+
+impl NewVariant {
+    pub fn new(product_id: impl Into<String>, variant: CreateVariantInput) -> Self {
+        Self {
+            product_id: product_id.into(),
+            variant,
+        }
+    }
+}
+
+/// Product variants (`product-variant.*` events).
+#[derive(Debug)]
+pub struct Variants;
+
+#[async_trait]
+impl Entity for Variants {
+    type Row = ProductVariant;
+    type Create = NewVariant;
+    type Update = UpdateVariantInput;
+    type Snapshot = VariantSnapshot;
+    const EVENT: &'static str = "product-variant";
+    const CREATE_STEP: &'static str = "create-product-variants";
+    const UPDATE_STEP: &'static str = "update-product-variants";
+    const DELETE_STEP: &'static str = "delete-product-variants";
+
+    fn row_id(row: &ProductVariant) -> &str {
+        &row.id
+    }
+    fn snapshot_id(s: &VariantSnapshot) -> &str {
+        &s.variant.id
+    }
+    /// One module call per product (each checks the product's option
+    /// combinations in its own transaction); if a later product fails,
+    /// the variants already created are deleted before the error returns.
+    async fn create(m: &ProductModule, input: Vec<NewVariant>) -> Result<Vec<ProductVariant>> {
+        let mut by_product: Vec<(String, Vec<CreateVariantInput>)> = Vec::new();
+        for NewVariant {
+            product_id,
+            variant,
+        } in input
+        {
+            match by_product.iter_mut().find(|(p, _)| *p == product_id) {
+                Some((_, list)) => list.push(variant),
+                None => by_product.push((product_id, vec![variant])),
+            }
+        }
+        let mut created: Vec<ProductVariant> = Vec::new();
+        for (product_id, variants) in by_product {
+            match m.create_variants(&product_id, variants).await {
+                Ok(rows) => created.extend(rows),
+                Err(err) => {
+                    let ids: Vec<String> = created.iter().map(|v| v.id.clone()).collect();
+                    if !ids.is_empty()
+                        && let Err(undo) = m.delete_variants(&ids).await
+                    {
+                        super::log_undo_failure(Self::CREATE_STEP, &undo);
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        Ok(created)
+    }
+    async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.delete_variants(ids).await
+    }
+    async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<VariantSnapshot>> {
+        let mut snapshots = m.variant_snapshots(ids).await?;
+        snapshots.retain(|s| s.variant.deleted_at.is_none());
+        Ok(snapshots)
+    }
+    async fn live(m: &ProductModule, ids: &[String]) -> Result<Vec<String>> {
+        let filter = VariantFilter {
+            id: id_filter(ids),
+            ..Default::default()
+        };
+        let (rows, _) = m.list_variants(&filter, page_for(ids), &[]).await?;
+        Ok(rows.into_iter().map(|v| v.id).collect())
+    }
+    async fn update(
+        m: &ProductModule,
+        id: &str,
+        input: UpdateVariantInput,
+    ) -> Result<ProductVariant> {
+        m.update_variant(id, input).await
+    }
+    async fn revert(m: &ProductModule, snapshots: Vec<VariantSnapshot>) -> Result<()> {
+        m.restore_variant_snapshots(snapshots).await
+    }
+    async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.soft_delete_variants(ids).await
+    }
+    async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
+        m.restore_variants(ids).await
+    }
+}
+
+/// `create-product-variants`; ⇐ deleted for good.
+pub type CreateProductVariantsStep = CreateStep<Variants>;
+/// `update-product-variants`; ⇐ columns and option values written back.
+pub type UpdateProductVariantsStep = UpdateStep<Variants>;
+/// `delete-product-variants` (soft); ⇐ restored.
+pub type DeleteProductVariantsStep = DeleteStep<Variants>;
+
+/// `create-product-variants` (`POST /admin/products/:id/variants`).
+///
+/// Not yet: inventory items and price sets (no inventory or pricing
+/// module).
+pub fn create_product_variants() -> Workflow<Vec<NewVariant>, Vec<ProductVariant>> {
+    Workflow::new("create-product-variants").then(CreateProductVariantsStep::new())
+    // hook: productVariantsCreated (input: product_variants, additional_data)
+}
+
+/// `update-product-variants` (`POST /admin/products/:id/variants/:variant_id`).
+pub fn update_product_variants() -> Workflow<Vec<Update<UpdateVariantInput>>, Vec<ProductVariant>> {
+    Workflow::new("update-product-variants").then(UpdateProductVariantsStep::new())
+    // hook: productVariantsUpdated (input: product_variants, additional_data)
+}
+
+/// `delete-product-variants` (`DELETE /admin/products/:id/variants/:variant_id`).
+pub fn delete_product_variants() -> Workflow<Vec<String>, Vec<String>> {
+    Workflow::new("delete-product-variants").then(DeleteProductVariantsStep::new())
+    // hook: productVariantsDeleted (input: ids)
+}
+
+/// `batch-product-variants` (`POST /admin/products/:id/variants/batch`).
+pub fn batch_product_variants()
+-> Workflow<BatchInput<NewVariant, UpdateVariantInput>, BatchOutput<ProductVariant>> {
+    batch::<Variants>("batch-product-variants")
+}

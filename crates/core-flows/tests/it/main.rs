@@ -1,0 +1,10 @@
+//! Core workflows against a real PostgreSQL (one fresh database per test):
+//! each workflow succeeds and raises its workflow events; followed by a
+//! step that fails, it is compensated and the database is back to its
+//! previous state, with no workflow event emitted.
+
+mod catalog;
+mod links;
+mod products;
+mod support;
+mod variants;

@@ -1,0 +1,468 @@
+//! Asynchronous steps, hooks, nested workflows, registration by name, lock
+//! steps and resuming a stored run in another engine.
+
+use super::*;
+use serde_json::Value;
+use stheno_workflow_sdk::{
+    ExecutionFilter, Hook, InMemoryStore, TransactionState, acquire_lock, release_lock,
+};
+
+/// Starts outside work and waits for its answer.
+struct Payment {
+    log: Log,
+}
+
+#[async_trait]
+impl Step for Payment {
+    type Input = u32;
+    type Output = u32;
+    type CompensateInput = u32;
+
+    fn name(&self) -> &str {
+        "authorize-payment"
+    }
+    fn options(&self) -> StepOptions {
+        StepOptions::default().asynchronous()
+    }
+    async fn invoke(&self, n: u32, ctx: &StepContext) -> Result<StepResponse<u32>, StepError> {
+        self.log
+            .push(format!("invoke:payment:{n}:{}", ctx.attempt()));
+        Err(StepError::awaiting_response())
+    }
+    async fn compensate(&self, n: u32, _: &StepContext) -> Result<(), StepError> {
+        self.log.push(format!("compensate:payment:{n}"));
+        Ok(())
+    }
+}
+
+fn checkout(log: &Log) -> Workflow<u32, u32> {
+    Workflow::<u32>::new("checkout")
+        .then(probe("reserve", log))
+        .then(Payment { log: log.clone() })
+        .then(probe("place-order", log).emitting())
+}
+
+#[tokio::test]
+async fn an_async_step_pauses_the_run_until_its_answer_arrives() {
+    let log = Log::default();
+    let (engine, bus) = engine();
+    let workflow = checkout(&log);
+
+    let paused = engine.run_with_id(&workflow, "tx", 1).await;
+    assert_eq!(paused.state, TransactionState::Invoking);
+    assert!(!paused.has_finished());
+    let err = paused.result.unwrap_err();
+    assert!(err.is_pending());
+    assert_eq!(err.waiting_for(), Some("authorize-payment"));
+    assert_eq!(
+        paused.steps.iter().map(|s| s.state).collect::<Vec<_>>(),
+        [StepState::Done, StepState::Waiting]
+    );
+
+    // Only a waiting step can be completed.
+    let refused = engine
+        .set_step_success("checkout", "tx", "reserve", json!(5), None)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::NotAllowed);
+    let unknown = engine
+        .set_step_success("checkout", "nope", "authorize-payment", json!(5), None)
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::NotFound);
+
+    let done = engine
+        .set_step_success("checkout", "tx", "authorize-payment", json!(10), None)
+        .await
+        .unwrap();
+    assert_eq!(done.state, TransactionState::Done);
+    // place-order got the answer (10) and added one.
+    assert_eq!(done.result.unwrap(), json!(11));
+    assert_eq!(bus.names(), ["place-order.done"]);
+    assert_eq!(
+        log.entries(),
+        [
+            "invoke:reserve:1",
+            "invoke:payment:2:1",
+            "invoke:place-order:1"
+        ]
+    );
+
+    // The finished run is stored: the same id replays it.
+    let replay = engine.run_with_id(&workflow, "tx", 1).await;
+    assert!(replay.replayed);
+    assert_eq!(replay.result.unwrap(), 11);
+}
+
+#[tokio::test]
+async fn a_failed_async_step_compensates_what_ran_before_it() {
+    let log = Log::default();
+    let (engine, bus) = engine();
+    let workflow = checkout(&log);
+    engine.run_with_id(&workflow, "tx", 1).await;
+
+    let reverted = engine
+        .set_step_failure(
+            "checkout",
+            "tx",
+            "authorize-payment",
+            Error::not_allowed("card declined"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reverted.state, TransactionState::Reverted);
+    let err = reverted.result.unwrap_err();
+    assert_eq!(err.failed_step(), Some("authorize-payment"));
+    assert_eq!(err.error().message(), "card declined");
+    assert_eq!(err.compensated(), ["reserve"]);
+    assert!(bus.names().is_empty());
+}
+
+#[tokio::test]
+async fn an_async_step_without_an_answer_times_out_and_the_run_compensates() {
+    let log = Log::default();
+    let (engine, _) = engine();
+    struct Slow;
+    #[async_trait]
+    impl Step for Slow {
+        type Input = u32;
+        type Output = u32;
+        type CompensateInput = u32;
+        fn name(&self) -> &str {
+            "await-webhook"
+        }
+        fn options(&self) -> StepOptions {
+            StepOptions::default()
+                .asynchronous()
+                .timeout(Duration::from_millis(30))
+        }
+        async fn invoke(&self, _: u32, _: &StepContext) -> Result<StepResponse<u32>, StepError> {
+            Err(StepError::awaiting_response())
+        }
+    }
+    let workflow = Workflow::<u32>::new("webhook")
+        .then(probe("first", &log))
+        .then(Slow);
+    let paused = engine.run_with_id(&workflow, "tx", 0).await;
+    assert!(paused.result.unwrap_err().is_pending());
+
+    // Nothing is due before the deadline.
+    assert_eq!(engine.recover().await.unwrap(), 0);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(engine.recover().await.unwrap(), 1);
+
+    let stored = engine.execution("webhook", "tx").await.unwrap().unwrap();
+    assert_eq!(stored.state, TransactionState::Reverted);
+    assert_eq!(
+        stored.step("await-webhook").unwrap().state,
+        StepState::Timeout
+    );
+    assert_eq!(
+        log.entries(),
+        ["invoke:first:1", "compensate:first:undo first"]
+    );
+}
+
+const CREATED: Hook<u32> = Hook::new("with-hook", "created");
+
+fn hooked(log: &Log, fail_after: bool) -> Workflow<u32, u32> {
+    let last = probe("last", log);
+    let last = if fail_after {
+        last.fail(Fail::Permanent)
+    } else {
+        last
+    };
+    Workflow::<u32>::new("with-hook")
+        .then(probe("first", log))
+        .hook(CREATED)
+        .then(last)
+}
+
+#[tokio::test]
+async fn a_hook_runs_its_handler_and_passes_the_value_on() {
+    let log = Log::default();
+    let bus = Arc::new(RecordingEventBus::default());
+    let engine = WorkflowEngine::new(bus).with_hook(CREATED, probe("my-handler", &log));
+    let outcome = engine.run(&hooked(&log, false), 0).await;
+    // The handler's output (2) does not replace the value (1).
+    assert_eq!(*outcome.result.as_ref().unwrap(), 2);
+    assert_eq!(outcome.step_state("created"), Some(StepState::Done));
+    assert_eq!(
+        log.entries(),
+        ["invoke:first:1", "invoke:my-handler:1", "invoke:last:1"]
+    );
+
+    // Without a handler the hook is not a step at all.
+    let (plain, _) = super::engine();
+    let outcome = plain.run(&hooked(&Log::default(), false), 0).await;
+    assert_eq!(*outcome.result.as_ref().unwrap(), 2);
+    assert_eq!(outcome.step_state("created"), None);
+}
+
+#[tokio::test]
+async fn a_hook_handler_is_compensated_with_the_workflow() {
+    let log = Log::default();
+    let bus = Arc::new(RecordingEventBus::default());
+    let engine = WorkflowEngine::new(bus).with_hook(CREATED, probe("my-handler", &log));
+    let err = engine.run(&hooked(&log, true), 0).await.result.unwrap_err();
+    assert_eq!(err.compensated(), ["created", "first"]);
+    assert_eq!(
+        log.entries()[3..],
+        [
+            "compensate:my-handler:undo my-handler",
+            "compensate:first:undo first"
+        ]
+    );
+}
+
+#[test]
+#[should_panic(expected = "Cannot define multiple hook handlers for the created hook")]
+fn a_hook_takes_one_handler() {
+    let log = Log::default();
+    let _ = WorkflowEngine::new(Arc::new(RecordingEventBus::default()))
+        .with_hook(CREATED, probe("a", &log))
+        .with_hook(CREATED, probe("b", &log));
+}
+
+#[test]
+#[should_panic(expected = "Step first is already defined in workflow twice")]
+fn step_names_are_unique_in_a_workflow() {
+    let log = Log::default();
+    let _ = Workflow::<u32>::new("twice")
+        .then(probe("first", &log))
+        .then(probe("first", &log));
+}
+
+fn child(log: &Log, fail: bool) -> Workflow<u32, u32> {
+    let second = probe("child-second", log).emitting();
+    Workflow::<u32>::new("child")
+        .then(probe("child-first", log).emitting())
+        .then(if fail {
+            second.fail(Fail::Permanent)
+        } else {
+            second
+        })
+}
+
+#[tokio::test]
+async fn a_nested_workflow_is_one_step_and_its_events_wait_for_the_parent() {
+    let log = Log::default();
+    let (engine, bus) = engine();
+    let parent = Workflow::<u32>::new("parent")
+        .then(probe("before", &log))
+        .then_workflow(&child(&log, false))
+        .then(probe("after", &log));
+    let outcome = engine.run_with_id(&parent, "ptx", 0).await;
+    assert_eq!(outcome.result.unwrap(), 4);
+    assert_eq!(
+        outcome
+            .steps
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["before", "child-as-step", "after"]
+    );
+    assert_eq!(bus.names(), ["child-first.done", "child-second.done"]);
+    // The child ran under a transaction id derived from the parent's.
+    let child_run = engine
+        .execution("child", "child-as-step-ptx")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(child_run.state, TransactionState::Done);
+    assert_eq!(
+        child_run.parent_step.as_deref(),
+        Some("parent:ptx:child-as-step:invoke")
+    );
+}
+
+#[tokio::test]
+async fn compensation_crosses_the_nesting() {
+    let log = Log::default();
+    let (engine, bus) = engine();
+    let parent = Workflow::<u32>::new("parent")
+        .then(probe("before", &log))
+        .then_workflow(&child(&log, false))
+        .then(probe("after", &log).fail(Fail::Permanent));
+    let err = engine.run(&parent, 0).await.result.unwrap_err();
+    assert_eq!(err.failed_step(), Some("after"));
+    assert_eq!(err.compensated(), ["child-as-step", "before"]);
+    let undone: Vec<String> = log
+        .entries()
+        .into_iter()
+        .filter(|e| e.starts_with("compensate:"))
+        .collect();
+    assert_eq!(
+        undone,
+        [
+            "compensate:child-second:undo child-second",
+            "compensate:child-first:undo child-first",
+            "compensate:before:undo before",
+        ]
+    );
+    assert!(
+        bus.names().is_empty(),
+        "no event of a reverted run is emitted"
+    );
+
+    // A failing child reverts itself, then the parent.
+    let log = Log::default();
+    let parent = Workflow::<u32>::new("parent2")
+        .then(probe("before", &log))
+        .then_workflow(&child(&log, true));
+    let err = engine.run(&parent, 0).await.result.unwrap_err();
+    assert_eq!(err.failed_step(), Some("child-as-step"));
+    assert_eq!(err.error().message(), "child-second refused");
+    assert_eq!(
+        log.entries()[3..],
+        [
+            "compensate:child-first:undo child-first",
+            "compensate:before:undo before"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_registered_workflow_runs_by_name_with_json_input() {
+    let log = Log::default();
+    let (engine, _) = engine();
+    let engine = engine.with_workflow(&four_steps(&log, None));
+    assert!(engine.workflow_names().contains(&"four".to_string()));
+    let outcome = engine
+        .run_by_name("four", Some("by-name".into()), json!(10))
+        .await
+        .unwrap();
+    assert_eq!(outcome.result.unwrap(), json!(14));
+    let unknown = engine
+        .run_by_name("nope", None, Value::Null)
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::NotFound);
+
+    let (listed, count) = engine
+        .list_executions(&ExecutionFilter {
+            workflow_id: vec!["four".into()],
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(listed[0].transaction_id, "by-name");
+    let by_id = engine
+        .execution_by_id(&listed[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_id.result, Some(json!(14)));
+}
+
+#[tokio::test]
+async fn lock_steps_exclude_concurrent_runs_on_the_same_key() {
+    let log = Log::default();
+    let (engine, _) = engine();
+    let locked = Workflow::<u32>::new("locked")
+        .then(acquire_lock(|_: &u32| vec!["cart_1".to_string()]))
+        .then(probe("work", &log).delay(Duration::from_millis(80)))
+        .then(release_lock(|_: &u32| vec!["cart_1".to_string()]));
+    let (a, b) = tokio::join!(engine.run(&locked, 0), async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        engine.run(&locked, 0).await
+    });
+    assert_eq!(a.result.unwrap(), 1);
+    let err = b.result.unwrap_err();
+    assert_eq!(err.error().kind(), ErrorKind::Conflict);
+    assert_eq!(
+        err.error().message(),
+        "Failed to acquire lock for key \"cart_1\""
+    );
+
+    // Released at the end: the next run gets it. With a wait window, a
+    // second run waits for the first instead of failing.
+    let waiting = Workflow::<u32>::new("waiting")
+        .then(acquire_lock(|_: &u32| vec!["cart_2".to_string()]).timeout(Duration::from_secs(2)))
+        .then(probe("work", &log).delay(Duration::from_millis(50)))
+        .then(release_lock(|_: &u32| vec!["cart_2".to_string()]));
+    let (a, b) = tokio::join!(engine.run(&waiting, 0), engine.run(&waiting, 0));
+    assert_eq!(a.result.unwrap() + b.result.unwrap(), 2);
+
+    // A failure after acquiring releases the lock through compensation.
+    let failing = Workflow::<u32>::new("failing")
+        .then(acquire_lock(|_: &u32| vec!["cart_3".to_string()]))
+        .then(probe("boom", &log).fail(Fail::Permanent));
+    engine.run(&failing, 0).await.result.unwrap_err();
+    let keys = ["cart_3".to_string()];
+    assert!(
+        engine
+            .locking()
+            .try_acquire(&keys, "other", None)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn another_engine_sharing_the_store_resumes_a_run_whose_owner_died() {
+    let store = Arc::new(InMemoryStore::default());
+    let log = Log::default();
+    let workflow = Workflow::<u32>::new("shared")
+        .then(probe("first", &log))
+        .then(probe("second", &log).delay(Duration::from_millis(200)))
+        .then(probe("third", &log).emitting());
+
+    let dying = WorkflowEngine::new(Arc::new(RecordingEventBus::default()))
+        .with_store(store.clone())
+        .with_lease(Duration::from_millis(40));
+    // The "process" dies while `second` runs.
+    let _ = tokio::time::timeout(
+        Duration::from_millis(50),
+        dying.run_with_id(&workflow, "tx", 0),
+    )
+    .await;
+    drop(dying);
+
+    let bus = Arc::new(RecordingEventBus::default());
+    let survivor = WorkflowEngine::new(bus.clone())
+        .with_store(store)
+        .with_workflow(&workflow);
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_eq!(survivor.recover().await.unwrap(), 1);
+    let stored = survivor.execution("shared", "tx").await.unwrap().unwrap();
+    assert_eq!(stored.state, TransactionState::Done);
+    assert_eq!(stored.result, Some(json!(3)));
+    assert_eq!(stored.step("second").unwrap().attempts, 2);
+    assert_eq!(bus.names(), ["third.done"]);
+    assert_eq!(log.count("invoke:first"), 1);
+}
+
+#[tokio::test]
+async fn a_step_allowed_to_fail_is_skipped_and_the_run_goes_on() {
+    let log = Log::default();
+    let (engine, _) = engine();
+    let options = StepOptions::default().retries(1, Duration::ZERO);
+    let workflow = Workflow::<u32>::new("tolerant")
+        .then(probe("first", &log))
+        .then_or_skip(probe("flaky", &log).fail(Fail::Permanent).options(options))
+        .map(|n: Option<u32>| n.unwrap_or(100))
+        .then(probe("last", &log));
+    let outcome = engine.run(&workflow, 0).await;
+    assert_eq!(outcome.state, TransactionState::Done);
+    assert_eq!(outcome.step_state("flaky"), Some(StepState::SkippedFailure));
+    assert_eq!(*outcome.result.as_ref().unwrap(), 101);
+
+    // When it succeeds its output is Some.
+    let workflow = Workflow::<u32>::new("tolerant-ok")
+        .then_or_skip(probe("fine", &log))
+        .map(|n: Option<u32>| n.unwrap_or(100));
+    assert_eq!(engine.run(&workflow, 0).await.result.unwrap(), 1);
+
+    // A skipped failure is not compensated when a later step fails.
+    let log = Log::default();
+    let workflow = Workflow::<u32>::new("tolerant-then-fail")
+        .then(probe("first", &log))
+        .then_or_skip(probe("flaky", &log).fail(Fail::Permanent))
+        .map(|n: Option<u32>| n.unwrap_or(0))
+        .then(probe("boom", &log).fail(Fail::Permanent));
+    let err = engine.run(&workflow, 0).await.result.unwrap_err();
+    assert_eq!(err.compensated(), ["first"]);
+}
