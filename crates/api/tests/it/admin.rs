@@ -78,6 +78,12 @@ async fn admin_routes_require_auth() {
         (Method::POST, "/admin/customer-groups/g"),
         (Method::DELETE, "/admin/customer-groups/g"),
         (Method::POST, "/admin/customer-groups/g/customers"),
+        (Method::GET, "/admin/workflows-executions"),
+        (Method::GET, "/admin/workflows-executions/e"),
+        (Method::GET, "/admin/workflows-executions/w/t"),
+        (Method::POST, "/admin/workflows-executions/w/run"),
+        (Method::POST, "/admin/workflows-executions/w/steps/success"),
+        (Method::POST, "/admin/workflows-executions/w/steps/failure"),
         // The guard sits on the whole /admin scope: unknown paths too.
         (Method::GET, "/admin/not-a-route"),
     ];
