@@ -1,6 +1,7 @@
 //! Stheno's core workflows (Medusa's `core-flows`): every admin mutation of
 //! a commerce module as a [`Workflow`](stheno_workflow_sdk::Workflow) of
-//! steps that can be undone.
+//! steps that can be undone. [`accounts`] links auth identities to new
+//! customers and users.
 //!
 //! Routes never write to a module directly: they run one of these
 //! workflows on the container's engine and answer with its result. Each
@@ -37,4 +38,5 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accounts;
 pub mod product;

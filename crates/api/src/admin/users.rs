@@ -6,11 +6,10 @@ use stheno_auth::AuthModule;
 use stheno_framework::Container;
 use stheno_http::{ApiError, ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
-use stheno_user::{
-    CreateInviteInput, CreateUserInput, InviteFilter, UpdateUserInput, UserFilter, UserModule,
-};
+use stheno_user::{CreateInviteInput, InviteFilter, UpdateUserInput, UserFilter, UserModule};
 
-use crate::respond;
+use crate::{respond, workflow};
+use stheno_core_flows::accounts::{self, AcceptInvite};
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
@@ -186,8 +185,9 @@ struct AcceptBody {
 }
 
 /// `POST /admin/invites/accept?token=…` with the bearer of an identity not
-/// yet linked to a user: create the user from the invite, link the identity
-/// → `{user}`. Any failure is Medusa's bare 401.
+/// yet linked to a user: the `accept-invite` workflow accepts the invite,
+/// creates the user and links the identity → `{user}`. Any failure is
+/// Medusa's bare 401 (and undone).
 async fn accept_invite(
     c: web::Data<Container>,
     auth: Authenticated,
@@ -201,37 +201,19 @@ async fn accept_invite(
     if auth.0.is_linked() || auth.0.actor_type != "user" {
         return Err(ApiError::Unauthorized);
     }
-    let users = c.require::<UserModule>()?;
-    let identities = c.require::<AuthModule>()?;
-    let invite = users
-        .accept_invite(&token)
-        .await
-        .map_err(|_| ApiError::Unauthorized)?;
-    let input = CreateUserInput {
-        email: body.0.email.unwrap_or_else(|| invite.email.clone()),
+    let input = AcceptInvite {
+        invite_token: token,
+        auth_identity_id: auth.0.auth_identity_id.clone(),
+        email: body.0.email,
         first_name: body.0.first_name,
         last_name: body.0.last_name,
-        avatar_url: None,
-        metadata: None,
     };
-    let user = match users.create_users(vec![input]).await {
-        Ok(mut created) => created.remove(0),
-        Err(e) => {
-            tracing::info!(error = %e, "invite accept: creating the user failed");
-            users.unaccept_invite(&invite.id).await?;
-            return Err(ApiError::Unauthorized);
-        }
-    };
-    if let Err(e) = identities
-        .store()
-        .link_actor(&auth.0.auth_identity_id, "user", &user.id)
+    let user = workflow::run(&c, accounts::accept_invite(), input)
         .await
-    {
-        tracing::info!(error = %e, "invite accept: linking the identity failed");
-        users.delete_user(&user.id).await?;
-        users.unaccept_invite(&invite.id).await?;
-        return Err(ApiError::Unauthorized);
-    }
+        .map_err(|e| {
+            tracing::info!(error = %e, "invite accept failed");
+            ApiError::Unauthorized
+        })?;
     let selection = stheno_module_sdk::graph::Selection::from_fields(USER_FIELDS, None)?;
     respond::one(&c, "user", "user", &user, &selection, ADMIN).await
 }

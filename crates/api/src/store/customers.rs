@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use stheno_auth::AuthModule;
 use stheno_auth::emailpass::EMAILPASS;
+use stheno_core_flows::accounts::{CreateCustomerAccount, create_customer_account};
 use stheno_customer::{
     AddressFilter, AddressInput, CreateCustomerInput, CustomerModule, UpdateCustomerInput,
 };
@@ -19,7 +20,7 @@ use stheno_module_sdk::graph::{QueryContext, Selection};
 use stheno_module_sdk::{Error, ErrorKind};
 
 use crate::customer_fields::{STORE_ADDRESS_FIELDS, STORE_CUSTOMER_FIELDS};
-use crate::respond;
+use crate::{respond, workflow};
 
 const STORE: QueryContext = QueryContext::STORE;
 
@@ -69,7 +70,8 @@ async fn customer_response(
 }
 
 /// `POST /store/customers` with a registration token (identity not yet a
-/// customer): create a customer with an account and link the identity.
+/// customer): the `create-customer-account` workflow creates a customer
+/// with an account and links the identity.
 async fn create(
     c: web::Data<Container>,
     auth: Authenticated,
@@ -84,34 +86,37 @@ async fn create(
         return Err(Error::invalid_data("Request already authenticated as a customer.").into());
     }
     let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
-    let auth_module = c.require::<AuthModule>()?;
-    let customers = c.require::<CustomerModule>()?;
-    let mut input = body.0;
-    if input.email.is_none() {
+    let b = body.0;
+    let email = match b.email {
+        Some(email) => Some(email),
         // The email the customer registered with.
-        input.email = auth_module
+        None => c
+            .require::<AuthModule>()?
             .store()
             .provider_identities(&ctx.auth_identity_id)
             .await?
             .into_iter()
             .find(|p| p.provider == EMAILPASS)
-            .map(|p| p.entity_id);
-    }
-    input.has_account = true;
-    let customer = customers.create_customer(input).await?;
-    if let Err(e) = auth_module
-        .store()
-        .link_actor(&ctx.auth_identity_id, "customer", &customer.id)
-        .await
-    {
-        customers.delete_customer(&customer.id).await?;
-        return Err(match e.kind() {
-            ErrorKind::InvalidData => {
-                Error::invalid_data("Request already authenticated as a customer.").into()
-            }
-            _ => ApiError::Unauthorized,
-        });
-    }
+            .map(|p| p.entity_id),
+    };
+    let input = CreateCustomerAccount {
+        auth_identity_id: ctx.auth_identity_id.clone(),
+        email,
+        company_name: b.company_name,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        phone: b.phone,
+        metadata: b.metadata,
+    };
+    let customer = match workflow::run(&c, create_customer_account(), input).await {
+        Ok(customer) => customer,
+        // The identity was linked meanwhile (the customer was undone).
+        Err(e) if e.kind() == ErrorKind::InvalidData => {
+            return Err(Error::invalid_data("Request already authenticated as a customer.").into());
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => return Err(ApiError::Unauthorized),
+        Err(e) => return Err(e.into()),
+    };
     respond::one(&c, "customer", "customer", &customer, &selection, STORE).await
 }
 

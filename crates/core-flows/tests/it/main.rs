@@ -3,6 +3,7 @@
 //! step that fails, it is compensated and the database is back to its
 //! previous state, with no workflow event emitted.
 
+mod accounts;
 mod catalog;
 mod links;
 mod products;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use stheno_module_sdk::time::{iso, iso_opt};
 
@@ -14,7 +14,15 @@ pub const AUTH_IDENTITY_PREFIX: &str = "authid";
 /// Who someone is, independent of how they prove it. `app_metadata` links
 /// the identity to its actors: `{"user_id": "user_…", "customer_id": "cus_…"}`.
 #[derive(
-    Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Identifiable, Serialize,
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    QueryableByName,
+    Selectable,
+    Identifiable,
+    Serialize,
+    Deserialize,
 )]
 #[diesel(table_name = auth_identity)]
 pub struct AuthIdentity {
@@ -60,7 +68,7 @@ impl AuthIdentity {
 /// How an identity authenticates with one provider: the provider's id for the
 /// person (`entity_id`, the email for `emailpass`) and the provider's private
 /// data (`provider_metadata`, e.g. the password hash — never serialised).
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = provider_identity)]
 pub struct ProviderIdentity {
     pub id: String,
@@ -68,7 +76,7 @@ pub struct ProviderIdentity {
     pub provider: String,
     pub auth_identity_id: String,
     pub user_metadata: Option<Value>,
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing, default)]
     pub provider_metadata: Option<Value>,
     #[serde(serialize_with = "iso")]
     pub created_at: DateTime<Utc>,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::time::{iso, iso_opt};
 
@@ -16,7 +16,7 @@ pub mod prefix {
 }
 
 /// A shopper: a guest (`has_account: false`) or registered.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = customer)]
 pub struct Customer {
     pub id: String,
@@ -38,7 +38,7 @@ pub struct Customer {
 
 /// A customer's address; at most one default shipping and one default
 /// billing address per customer.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = customer_address)]
 pub struct CustomerAddress {
     pub id: String,
@@ -65,7 +65,7 @@ pub struct CustomerAddress {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = customer_group)]
 pub struct CustomerGroup {
     pub id: String,

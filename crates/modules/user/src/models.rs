@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::time::{iso, iso_opt};
 
@@ -12,7 +12,7 @@ pub const USER_PREFIX: &str = "user";
 pub const INVITE_PREFIX: &str = "invite";
 
 /// An admin user.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = user)]
 pub struct User {
     pub id: String,
@@ -31,7 +31,7 @@ pub struct User {
 
 /// An invitation to become an admin user; accepted with its `token` before
 /// `expires_at`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = invite)]
 pub struct Invite {
     pub id: String,

@@ -1,0 +1,283 @@
+//! Accounts: linking an auth identity to a new actor, across the auth,
+//! customer and user modules.
+//!
+//! - `create-customer-account` (`POST /store/customers`): create a customer
+//!   with an account, then link the registering identity to it
+//!   (`app_metadata.customer_id`).
+//! - `accept-invite` (`POST /admin/invites/accept`): accept the invite,
+//!   create the user, link the identity (`app_metadata.user_id`).
+//!
+//! Every step is undone if a later one fails: a customer or user created for
+//! an identity that turns out to be linked already is deleted again, an
+//! accepted invite is reopened.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use stheno_auth::AuthModule;
+use stheno_customer::{CreateCustomerInput, Customer, CustomerModule};
+use stheno_module_sdk::events::Event;
+use stheno_user::{CreateUserInput, Invite, User, UserModule};
+use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
+
+/// Input of [`create_customer_account`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateCustomerAccount {
+    pub auth_identity_id: String,
+    pub email: Option<String>,
+    pub company_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+/// An actor created for an identity, on its way to being linked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorFor<T> {
+    pub auth_identity_id: String,
+    pub actor: T,
+}
+
+/// `create-customers` (one, with an account); ⇐ deleted again.
+#[derive(Debug, Default)]
+pub struct CreateCustomerStep;
+
+#[async_trait]
+impl Step for CreateCustomerStep {
+    type Input = CreateCustomerAccount;
+    type Output = ActorFor<Customer>;
+    type CompensateInput = String;
+
+    fn name(&self) -> &str {
+        "create-customers"
+    }
+
+    async fn invoke(
+        &self,
+        input: CreateCustomerAccount,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<ActorFor<Customer>, String>, StepError> {
+        let customer = ctx
+            .module::<CustomerModule>()?
+            .create_customer(CreateCustomerInput {
+                email: input.email,
+                company_name: input.company_name,
+                first_name: input.first_name,
+                last_name: input.last_name,
+                phone: input.phone,
+                metadata: input.metadata,
+                has_account: true,
+                created_by: None,
+            })
+            .await?;
+        ctx.emit(Event::new("customer.created", json!({ "id": customer.id })));
+        let id = customer.id.clone();
+        Ok(StepResponse::with_compensation(
+            ActorFor {
+                auth_identity_id: input.auth_identity_id,
+                actor: customer,
+            },
+            id,
+        ))
+    }
+
+    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
+        let customers = ctx.module::<CustomerModule>()?;
+        match customers.delete_customer(&id).await {
+            Err(e) if e.kind() != stheno_module_sdk::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Something with an id, to link an identity to.
+pub trait Actor {
+    const TYPE: &'static str;
+    fn id(&self) -> &str;
+}
+
+impl Actor for Customer {
+    const TYPE: &'static str = "customer";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Actor for User {
+    const TYPE: &'static str = "user";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// `set-auth-app-metadata`: link the identity to the actor
+/// (`app_metadata.<actor>_id`); an identity already linked to an actor of
+/// that type fails with `invalid_data`. ⇐ unlinked.
+#[derive(Debug)]
+pub struct SetAuthAppMetadataStep<T>(std::marker::PhantomData<T>);
+
+impl<T> Default for SetAuthAppMetadataStep<T> {
+    fn default() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+#[async_trait]
+impl<T> Step for SetAuthAppMetadataStep<T>
+where
+    T: Actor + Clone + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    type Input = ActorFor<T>;
+    type Output = T;
+    type CompensateInput = String;
+
+    fn name(&self) -> &str {
+        "set-auth-app-metadata"
+    }
+
+    async fn invoke(
+        &self,
+        input: ActorFor<T>,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<T, String>, StepError> {
+        ctx.module::<AuthModule>()?
+            .store()
+            .link_actor(&input.auth_identity_id, T::TYPE, input.actor.id())
+            .await?;
+        let id = input.actor.id().to_string();
+        Ok(StepResponse::with_compensation(input.actor, id))
+    }
+
+    async fn compensate(&self, actor_id: String, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<AuthModule>()?
+            .store()
+            .unlink_actor(T::TYPE, &actor_id)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `create-customer-account` (`POST /store/customers` with a registration
+/// token).
+pub fn create_customer_account() -> Workflow<CreateCustomerAccount, Customer> {
+    Workflow::new("create-customer-account")
+        .then(CreateCustomerStep)
+        .then(SetAuthAppMetadataStep::<Customer>::default())
+}
+
+/// Input of [`accept_invite`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceptInvite {
+    pub invite_token: String,
+    pub auth_identity_id: String,
+    /// Defaults to the invite's email.
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// An accepted invite and what to create from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptedInvite {
+    pub invite: Invite,
+    pub input: AcceptInvite,
+}
+
+/// `validate-token` + accept: the live, unexpired, unaccepted invite with
+/// this token is marked accepted (once); ⇐ reopened.
+#[derive(Debug, Default)]
+pub struct AcceptInviteStep;
+
+#[async_trait]
+impl Step for AcceptInviteStep {
+    type Input = AcceptInvite;
+    type Output = AcceptedInvite;
+    type CompensateInput = String;
+
+    fn name(&self) -> &str {
+        "accept-invite"
+    }
+
+    async fn invoke(
+        &self,
+        input: AcceptInvite,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<AcceptedInvite, String>, StepError> {
+        let invite = ctx
+            .module::<UserModule>()?
+            .accept_invite(&input.invite_token)
+            .await?;
+        let id = invite.id.clone();
+        Ok(StepResponse::with_compensation(
+            AcceptedInvite { invite, input },
+            id,
+        ))
+    }
+
+    async fn compensate(&self, invite_id: String, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<UserModule>()?
+            .unaccept_invite(&invite_id)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `create-users` (one, from the invite); ⇐ deleted again.
+#[derive(Debug, Default)]
+pub struct CreateInvitedUserStep;
+
+#[async_trait]
+impl Step for CreateInvitedUserStep {
+    type Input = AcceptedInvite;
+    type Output = ActorFor<User>;
+    type CompensateInput = String;
+
+    fn name(&self) -> &str {
+        "create-users"
+    }
+
+    async fn invoke(
+        &self,
+        accepted: AcceptedInvite,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<ActorFor<User>, String>, StepError> {
+        let input = accepted.input;
+        let user = ctx
+            .module::<UserModule>()?
+            .create_users(vec![CreateUserInput {
+                email: input.email.unwrap_or(accepted.invite.email),
+                first_name: input.first_name,
+                last_name: input.last_name,
+                avatar_url: None,
+                metadata: None,
+            }])
+            .await?
+            .remove(0);
+        ctx.emit(Event::new("user.created", json!({ "id": user.id })));
+        ctx.emit(Event::new(
+            "invite.accepted",
+            json!({ "id": accepted.invite.id }),
+        ));
+        let id = user.id.clone();
+        Ok(StepResponse::with_compensation(
+            ActorFor {
+                auth_identity_id: input.auth_identity_id,
+                actor: user,
+            },
+            id,
+        ))
+    }
+
+    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<UserModule>()?.delete_user(&id).await?;
+        Ok(())
+    }
+}
+
+/// `accept-invite` (`POST /admin/invites/accept`).
+pub fn accept_invite() -> Workflow<AcceptInvite, User> {
+    Workflow::new("accept-invite")
+        .then(AcceptInviteStep)
+        .then(CreateInvitedUserStep)
+        .then(SetAuthAppMetadataStep::<User>::default())
+}
