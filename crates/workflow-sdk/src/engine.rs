@@ -1192,6 +1192,12 @@ impl Run {
                     Ok(Value::Null)
                 }
             }
+            Stage::With(to_input, step, merge) => {
+                let fail = |error| Stop::Failed { step: None, error };
+                let step_input = to_input(input.clone()).map_err(fail)?;
+                let output = self.step(step, &step_input).await?;
+                merge(input, output).map_err(fail)
+            }
             Stage::OrSkip(step) => match self.step(step, &input).await {
                 Err(Stop::Failed {
                     step: Some(name),
