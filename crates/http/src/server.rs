@@ -5,6 +5,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use stheno_framework::Container;
+use stheno_framework::config::WorkerMode;
 
 use crate::middleware::{cors, observe, require_admin, run_hooks};
 use crate::routes::{Namespace, Routes, all_routes};
@@ -46,7 +47,13 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let routes = all_routes(&explicit);
+    // A `worker` process runs background work only: it answers `/health`
+    // and nothing else (Medusa's worker mode).
+    let routes = if container.config().worker_mode == WorkerMode::Worker {
+        Vec::new()
+    } else {
+        all_routes(&explicit)
+    };
     let http = container.config().http.clone();
     App::new()
         .app_data(web::Data::new(container))
