@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use stheno_module_sdk::ModuleRegistration;
-use stheno_module_sdk::events::EventBus;
+use stheno_module_sdk::events::{EventBus, HoldingEventBus};
 use stheno_module_sdk::module::ModuleContext;
 use stheno_workflow_sdk::store::{ExecutionStore, InMemoryStore, StoreContext, store_providers};
 
@@ -122,7 +122,10 @@ pub async fn boot(
             .get(reg.key)
             .cloned()
             .unwrap_or(serde_json::Value::Null);
-        let ctx = ModuleContext::new(reg.key, pool.clone(), options, events.clone());
+        // Modules emit through a bus that holds events raised inside a
+        // workflow step until the workflow succeeds.
+        let module_events: Arc<dyn EventBus> = Arc::new(HoldingEventBus::new(events.clone()));
+        let ctx = ModuleContext::new(reg.key, pool.clone(), options, module_events);
         let module = (reg.build)(ctx).await.map_err(|error| BootError::Module {
             key: reg.key,
             error,

@@ -5,6 +5,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use stheno_framework::Container;
+use stheno_framework::config::WorkerMode;
 
 use crate::auth::{AuthState, authenticate};
 use crate::middleware::{cors, observe, run_hooks};
@@ -47,7 +48,13 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let routes = all_routes(&explicit);
+    // A `worker` process runs background work only: it answers `/health`
+    // and nothing else (Medusa's worker mode).
+    let routes = if container.config().worker_mode == WorkerMode::Worker {
+        Vec::new()
+    } else {
+        all_routes(&explicit)
+    };
     let http = container.config().http.clone();
     App::new()
         .app_data(web::Data::new(container))

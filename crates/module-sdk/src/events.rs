@@ -6,7 +6,8 @@
 //! (`product.product.created`), workflow events `<entity>.<action>`
 //! (`product.created`). Payloads are `{id}`.
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,46 @@ impl EventBus for RecordingEventBus {
             .unwrap_or_else(|e| e.into_inner())
             .extend(events);
         Ok(())
+    }
+}
+
+tokio::task_local! {
+    static HELD: Arc<Mutex<Vec<Event>>>;
+}
+
+/// Run `work` with every event emitted through a [`HoldingEventBus`] on this
+/// task collected into `sink` instead of delivered. The workflow engine runs
+/// each step this way, so the events modules emit inside a step are released
+/// only if the whole workflow succeeds. Work spawned onto other tasks is not
+/// covered.
+pub async fn holding<F: Future>(sink: Arc<Mutex<Vec<Event>>>, work: F) -> F::Output {
+    HELD.scope(sink, work).await
+}
+
+/// The bus modules receive: delivers through the inner bus, except inside
+/// [`holding`], where events are collected for the caller to release later.
+pub struct HoldingEventBus {
+    inner: Arc<dyn EventBus>,
+}
+
+impl HoldingEventBus {
+    pub fn new(inner: Arc<dyn EventBus>) -> Self {
+        Self { inner }
+    }
+}
+
+#[async_trait]
+impl EventBus for HoldingEventBus {
+    async fn emit(&self, events: Vec<Event>) -> Result<()> {
+        match HELD.try_with(Arc::clone) {
+            Ok(sink) => {
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(events);
+                Ok(())
+            }
+            Err(_) => self.inner.emit(events).await,
+        }
     }
 }
 

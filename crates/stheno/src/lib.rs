@@ -33,6 +33,9 @@ pub use stheno_workflow_sdk::{register_hook, register_workflow};
 pub use stheno_api as api;
 #[cfg(feature = "default-modules")]
 pub use stheno_auth as auth;
+/// Medusa's core workflows and their hooks (`core_flows::product::PRODUCTS_CREATED`, …).
+#[cfg(feature = "default-modules")]
+pub use stheno_core_flows as core_flows;
 #[cfg(feature = "default-modules")]
 pub use stheno_customer as customer;
 #[cfg(feature = "default-modules")]

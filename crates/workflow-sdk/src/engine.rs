@@ -15,7 +15,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use stheno_module_sdk::events::{Event, EventBus};
+use stheno_module_sdk::events::{Event, EventBus, holding};
 use stheno_module_sdk::locking::{InMemoryLocking, Locking};
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, ErrorKind};
@@ -1192,6 +1192,12 @@ impl Run {
                     Ok(Value::Null)
                 }
             }
+            Stage::With(to_input, step, merge) => {
+                let fail = |error| Stop::Failed { step: None, error };
+                let step_input = to_input(input.clone()).map_err(fail)?;
+                let output = self.step(step, &step_input).await?;
+                merge(input, output).map_err(fail)
+            }
             Stage::OrSkip(step) => match self.step(step, &input).await {
                 Err(Stop::Failed {
                     step: Some(name),
@@ -1286,7 +1292,8 @@ impl Run {
                     }
                 });
                 let ctx = self.context(step, StepAction::Invoke, attempt);
-                let response = caught(name, step.invoke(input, &ctx)).await?;
+                let response =
+                    holding(ctx.event_sink(), caught(name, step.invoke(input, &ctx))).await?;
                 Ok((response, ctx.take_events()))
             })
             .await;
@@ -1408,7 +1415,13 @@ impl Run {
             let step = &step;
             let (result, _) = with_retries(step.options(), &name, 1, |attempt| async move {
                 let ctx = self.context(step, StepAction::Compensate, attempt);
-                caught(step.name(), step.compensate(input, &ctx)).await
+                // Events raised while undoing (the module's `…deleted`) are
+                // dropped with the run's.
+                holding(
+                    ctx.event_sink(),
+                    caught(step.name(), step.compensate(input, &ctx)),
+                )
+                .await
             })
             .await;
             match result {

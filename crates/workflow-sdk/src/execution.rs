@@ -305,4 +305,18 @@ impl ExecutionFilter {
             && (self.transaction_id.is_empty() || self.transaction_id.contains(&e.transaction_id))
             && (self.state.is_empty() || self.state.contains(&e.state))
     }
+
+    /// Filter, order newest first and page `all` in memory; returns the page
+    /// and the number of matches.
+    pub fn apply(&self, all: impl IntoIterator<Item = Execution>) -> (Vec<Execution>, u64) {
+        let mut matching: Vec<Execution> = all.into_iter().filter(|e| self.matches(e)).collect();
+        matching.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        let count = matching.len() as u64;
+        let page = matching
+            .into_iter()
+            .skip(self.offset as usize)
+            .take(self.limit as usize)
+            .collect();
+        (page, count)
+    }
 }

@@ -283,7 +283,7 @@ pub struct StepContext {
     services: Services,
     engine: WorkflowEngine,
     parent_step: Option<Arc<str>>,
-    events: Mutex<Vec<Event>>,
+    events: Arc<Mutex<Vec<Event>>>,
 }
 
 impl StepContext {
@@ -305,7 +305,7 @@ impl StepContext {
             services: engine.services().clone(),
             engine,
             parent_step,
-            events: Mutex::new(Vec::new()),
+            events: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -377,6 +377,12 @@ impl StepContext {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(event);
+    }
+
+    /// Where events of this attempt collect, including those modules emit
+    /// while the step runs (see `stheno_module_sdk::events::holding`).
+    pub(crate) fn event_sink(&self) -> Arc<Mutex<Vec<Event>>> {
+        self.events.clone()
     }
 
     pub(crate) fn take_events(&self) -> Vec<Event> {

@@ -222,20 +222,12 @@ impl ExecutionStore for InMemoryStore {
     }
 
     async fn list(&self, filter: &ExecutionFilter) -> Result<(Vec<Execution>, u64)> {
-        let mut all: Vec<Execution> = self
+        let all: Vec<Execution> = self
             .entries()
             .values()
-            .filter(|e| filter.matches(&e.execution))
             .map(|e| e.execution.clone())
             .collect();
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        let count = all.len() as u64;
-        let page = all
-            .into_iter()
-            .skip(filter.offset as usize)
-            .take(filter.limit as usize)
-            .collect();
-        Ok((page, count))
+        Ok(filter.apply(all))
     }
 
     async fn recoverable(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<(String, String)>> {

@@ -16,6 +16,7 @@ use crate::registry::Hook;
 use crate::step::{Data, DynStep, Step, erase};
 
 type Transform = Arc<dyn Fn(Value) -> Result<Value, Error> + Send + Sync>;
+type Merge = Arc<dyn Fn(Value, Value) -> Result<Value, Error> + Send + Sync>;
 type Predicate = Arc<dyn Fn(&Value) -> Result<bool, Error> + Send + Sync>;
 
 /// One position in a workflow's sequence.
@@ -31,6 +32,9 @@ pub(crate) enum Stage {
     Parallel(Vec<Arc<dyn DynStep>>),
     /// Run the step only if the predicate holds; `null` (None) otherwise.
     When(Predicate, Arc<dyn DynStep>),
+    /// Run the step on `input(value)`, then combine the value and the
+    /// step's output with `merge`.
+    With(Transform, Arc<dyn DynStep>, Merge),
     /// Run the step; a permanent failure is recorded as `skipped_failure`
     /// and the run goes on with `null` (None).
     OrSkip(Arc<dyn DynStep>),
@@ -115,7 +119,10 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
                 let mut steps = HashMap::new();
                 for stage in &self.stages {
                     match stage {
-                        Stage::Step(step) | Stage::When(_, step) | Stage::OrSkip(step) => {
+                        Stage::Step(step)
+                        | Stage::When(_, step)
+                        | Stage::OrSkip(step)
+                        | Stage::With(_, step, _) => {
                             steps.insert(step.name().clone(), step.clone());
                         }
                         Stage::Parallel(branch) => {
@@ -148,9 +155,10 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
 
     fn push<T>(mut self, stage: Stage) -> Workflow<In, T> {
         let names: Vec<Arc<str>> = match &stage {
-            Stage::Step(step) | Stage::When(_, step) | Stage::OrSkip(step) => {
-                vec![step.name().clone()]
-            }
+            Stage::Step(step)
+            | Stage::When(_, step)
+            | Stage::OrSkip(step)
+            | Stage::With(_, step, _) => vec![step.name().clone()],
             Stage::Parallel(steps) => steps.iter().map(|s| s.name().clone()).collect(),
             Stage::Hook(name, _) => vec![name.clone()],
             Stage::Transform(_) => Vec::new(),
@@ -199,6 +207,32 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
         F: Fn(&Out) -> S::Input + Send + Sync + 'static,
     {
         self.map(move |out| map(&out)).then(step)
+    }
+
+    /// Run `step` on `input(&previous)` and keep both: `merge(previous,
+    /// output)` becomes the value. This is how a later stage (a hook, say)
+    /// sees both a step's input and its output.
+    pub fn then_with<S, F, G, T>(self, input: F, step: S, merge: G) -> Workflow<In, T>
+    where
+        S: Step,
+        T: Data,
+        F: Fn(&Out) -> S::Input + Send + Sync + 'static,
+        G: Fn(Out, S::Output) -> T + Send + Sync + 'static,
+    {
+        let name = self.name.clone();
+        let to_input: Transform =
+            Arc::new(move |value| write(&name, input(&read::<Out>(&name, value)?)));
+        let name = self.name.clone();
+        let merge: Merge = Arc::new(move |previous, output| {
+            write(
+                &name,
+                merge(
+                    read::<Out>(&name, previous)?,
+                    read::<S::Output>(&name, output)?,
+                ),
+            )
+        });
+        self.push(Stage::With(to_input, erase(step), merge))
     }
 
     /// Transform the previous output with a pure function (not a step: not

@@ -25,6 +25,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    product_brand (product_id) {
+        product_id -> Text,
+        brand_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Queryable, Selectable)]
 #[diesel(table_name = brand)]
 pub struct Brand {
@@ -91,6 +99,50 @@ impl BrandModule {
             .execute(&mut conn)
             .await?;
         Ok(())
+    }
+
+    /// Give products a brand (replacing any brand they had). An unknown
+    /// brand is `not_found`.
+    pub async fn link_products(&self, brand_id: &str, product_ids: &[String]) -> Result<()> {
+        self.retrieve(brand_id).await?;
+        let mut conn = self.db.get().await?;
+        let rows: Vec<_> = product_ids
+            .iter()
+            .map(|p| {
+                (
+                    product_brand::product_id.eq(p),
+                    product_brand::brand_id.eq(brand_id),
+                )
+            })
+            .collect();
+        diesel::insert_into(product_brand::table)
+            .values(rows)
+            .on_conflict(product_brand::product_id)
+            .do_update()
+            .set(product_brand::brand_id.eq(brand_id))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Remove the brand of these products.
+    pub async fn unlink_products(&self, product_ids: &[String]) -> Result<()> {
+        let mut conn = self.db.get().await?;
+        diesel::delete(product_brand::table.filter(product_brand::product_id.eq_any(product_ids)))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Ids of the products of a brand.
+    pub async fn product_ids(&self, brand_id: &str) -> Result<Vec<String>> {
+        let mut conn = self.db.get().await?;
+        Ok(product_brand::table
+            .filter(product_brand::brand_id.eq(brand_id))
+            .order(product_brand::product_id)
+            .select(product_brand::product_id)
+            .load(&mut conn)
+            .await?)
     }
 
     /// A page of brands (not deleted), newest first, and the total count.

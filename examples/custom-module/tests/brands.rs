@@ -130,3 +130,45 @@ async fn a_failing_hook_handler_undoes_the_brand() {
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(app.events.names(), ["brand.created"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_products_created_hook_gives_new_products_a_brand() {
+    let app = app().await;
+    let brand = app
+        .admin_post("/admin/brands", json!({"name": "Acme"}))
+        .await;
+    let brand_id = brand.body["brand"]["id"].as_str().unwrap().to_string();
+
+    let res = app
+        .admin_post(
+            "/admin/products",
+            json!({"title": "Anvil", "additional_data": {"brand_id": brand_id}}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let product_id = res.body["product"]["id"].as_str().unwrap().to_string();
+    let brands = app.container.module::<BrandModule>().unwrap();
+    assert_eq!(brands.product_ids(&brand_id).await.unwrap(), [product_id]);
+
+    // Without additional_data the hook does nothing.
+    let res = app
+        .admin_post("/admin/products", json!({"title": "Hammer"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(brands.product_ids(&brand_id).await.unwrap().len(), 1);
+
+    // An unknown brand fails the hook: the product is not created.
+    let res = app
+        .admin_post(
+            "/admin/products",
+            json!({"title": "Rocket", "additional_data": {"brand_id": "brand_nope"}}),
+        )
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    assert_eq!(
+        res.body["message"],
+        "Brand with id: brand_nope was not found"
+    );
+    let res = app.admin_get("/admin/products?q=Rocket").await;
+    assert_eq!(res.body["count"], 0);
+}

@@ -11,7 +11,7 @@ use stheno_product::{
     TypeFilter, UpdateCategoryInput, UpdateCollectionInput, UpdateOptionInput, UpdateTagInput,
     UpdateTypeInput,
 };
-use stheno_workflow_sdk::{Workflow, async_trait};
+use stheno_workflow_sdk::{Hook, Workflow, async_trait};
 
 use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
 
@@ -85,23 +85,41 @@ pub type CreateCollectionsStep = CreateStep<Collections>;
 pub type UpdateCollectionsStep = UpdateStep<Collections>;
 pub type DeleteCollectionsStep = DeleteStep<Collections>;
 
+/// Hook `collectionsCreated` of `create-collections`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const COLLECTIONS_CREATED: Hook<Vec<ProductCollection>> =
+    Hook::new("create-collections", "collectionsCreated");
+
 /// `create-collections` (`POST /admin/collections`).
 pub fn create_collections() -> Workflow<Vec<CreateCollectionInput>, Vec<ProductCollection>> {
-    Workflow::new("create-collections").then(CreateCollectionsStep::new())
-    // hook: collectionsCreated (input: collections, additional_data)
+    Workflow::new("create-collections")
+        .then(CreateCollectionsStep::new())
+        .hook(COLLECTIONS_CREATED)
 }
+
+/// Hook `collectionsUpdated` of `update-collections`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const COLLECTIONS_UPDATED: Hook<Vec<ProductCollection>> =
+    Hook::new("update-collections", "collectionsUpdated");
 
 /// `update-collections` (`POST /admin/collections/:id`).
 pub fn update_collections() -> Workflow<Vec<Update<UpdateCollectionInput>>, Vec<ProductCollection>>
 {
-    Workflow::new("update-collections").then(UpdateCollectionsStep::new())
-    // hook: collectionsUpdated (input: collections, additional_data)
+    Workflow::new("update-collections")
+        .then(UpdateCollectionsStep::new())
+        .hook(COLLECTIONS_UPDATED)
 }
+
+/// Hook `collectionsDeleted` of `delete-collections`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const COLLECTIONS_DELETED: Hook<Vec<String>> =
+    Hook::new("delete-collections", "collectionsDeleted");
 
 /// `delete-collections` (`DELETE /admin/collections/:id`): soft delete.
 pub fn delete_collections() -> Workflow<Vec<String>, Vec<String>> {
-    Workflow::new("delete-collections").then(DeleteCollectionsStep::new())
-    // hook: collectionsDeleted (input: ids)
+    Workflow::new("delete-collections")
+        .then(DeleteCollectionsStep::new())
+        .hook(COLLECTIONS_DELETED)
 }
 
 // ---- categories --------------------------------------------------------------
@@ -182,23 +200,41 @@ pub type CreateProductCategoriesStep = CreateStep<Categories>;
 pub type UpdateProductCategoriesStep = UpdateStep<Categories>;
 pub type DeleteProductCategoriesStep = DeleteStep<Categories>;
 
+/// Hook `categoriesCreated` of `create-product-categories`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const CATEGORIES_CREATED: Hook<Vec<ProductCategory>> =
+    Hook::new("create-product-categories", "categoriesCreated");
+
 /// `create-product-categories` (`POST /admin/product-categories`).
 pub fn create_product_categories() -> Workflow<Vec<CreateCategoryInput>, Vec<ProductCategory>> {
-    Workflow::new("create-product-categories").then(CreateProductCategoriesStep::new())
-    // hook: categoriesCreated (input: categories, additional_data)
+    Workflow::new("create-product-categories")
+        .then(CreateProductCategoriesStep::new())
+        .hook(CATEGORIES_CREATED)
 }
+
+/// Hook `categoriesUpdated` of `update-product-categories`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const CATEGORIES_UPDATED: Hook<Vec<ProductCategory>> =
+    Hook::new("update-product-categories", "categoriesUpdated");
 
 /// `update-product-categories` (`POST /admin/product-categories/:id`).
 pub fn update_product_categories()
 -> Workflow<Vec<Update<UpdateCategoryInput>>, Vec<ProductCategory>> {
-    Workflow::new("update-product-categories").then(UpdateProductCategoriesStep::new())
-    // hook: categoriesUpdated (input: categories, additional_data)
+    Workflow::new("update-product-categories")
+        .then(UpdateProductCategoriesStep::new())
+        .hook(CATEGORIES_UPDATED)
 }
+
+/// Hook `categoriesDeleted` of `delete-product-categories`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const CATEGORIES_DELETED: Hook<Vec<String>> =
+    Hook::new("delete-product-categories", "categoriesDeleted");
 
 /// `delete-product-categories` (`DELETE /admin/product-categories/:id`).
 pub fn delete_product_categories() -> Workflow<Vec<String>, Vec<String>> {
-    Workflow::new("delete-product-categories").then(DeleteProductCategoriesStep::new())
-    // hook: categoriesDeleted (input: ids)
+    Workflow::new("delete-product-categories")
+        .then(DeleteProductCategoriesStep::new())
+        .hook(CATEGORIES_DELETED)
 }
 
 // ---- tags and types ----------------------------------------------------------
@@ -322,40 +358,76 @@ value_entity!(
     ]
 );
 
+/// Hook `productTagsCreated` of `create-product-tags`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_TAGS_CREATED: Hook<Vec<ProductTag>> =
+    Hook::new("create-product-tags", "productTagsCreated");
+
 /// `create-product-tags` (`POST /admin/product-tags`).
 pub fn create_product_tags() -> Workflow<Vec<CreateTagInput>, Vec<ProductTag>> {
-    Workflow::new("create-product-tags").then(CreateProductTagsStep::new())
-    // hook: productTagsCreated (input: product_tags, additional_data)
+    Workflow::new("create-product-tags")
+        .then(CreateProductTagsStep::new())
+        .hook(PRODUCT_TAGS_CREATED)
 }
+
+/// Hook `productTagsUpdated` of `update-product-tags`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_TAGS_UPDATED: Hook<Vec<ProductTag>> =
+    Hook::new("update-product-tags", "productTagsUpdated");
 
 /// `update-product-tags` (`POST /admin/product-tags/:id`).
 pub fn update_product_tags() -> Workflow<Vec<Update<UpdateTagInput>>, Vec<ProductTag>> {
-    Workflow::new("update-product-tags").then(UpdateProductTagsStep::new())
-    // hook: productTagsUpdated (input: product_tags, additional_data)
+    Workflow::new("update-product-tags")
+        .then(UpdateProductTagsStep::new())
+        .hook(PRODUCT_TAGS_UPDATED)
 }
+
+/// Hook `productTagsDeleted` of `delete-product-tags`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_TAGS_DELETED: Hook<Vec<String>> =
+    Hook::new("delete-product-tags", "productTagsDeleted");
 
 /// `delete-product-tags` (`DELETE /admin/product-tags/:id`).
 pub fn delete_product_tags() -> Workflow<Vec<String>, Vec<String>> {
-    Workflow::new("delete-product-tags").then(DeleteProductTagsStep::new())
-    // hook: productTagsDeleted (input: ids)
+    Workflow::new("delete-product-tags")
+        .then(DeleteProductTagsStep::new())
+        .hook(PRODUCT_TAGS_DELETED)
 }
+
+/// Hook `productTypesCreated` of `create-product-types`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_TYPES_CREATED: Hook<Vec<ProductType>> =
+    Hook::new("create-product-types", "productTypesCreated");
 
 /// `create-product-types` (`POST /admin/product-types`).
 pub fn create_product_types() -> Workflow<Vec<CreateTypeInput>, Vec<ProductType>> {
-    Workflow::new("create-product-types").then(CreateProductTypesStep::new())
-    // hook: productTypesCreated (input: product_types, additional_data)
+    Workflow::new("create-product-types")
+        .then(CreateProductTypesStep::new())
+        .hook(PRODUCT_TYPES_CREATED)
 }
+
+/// Hook `productTypesUpdated` of `update-product-types`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_TYPES_UPDATED: Hook<Vec<ProductType>> =
+    Hook::new("update-product-types", "productTypesUpdated");
 
 /// `update-product-types` (`POST /admin/product-types/:id`).
 pub fn update_product_types() -> Workflow<Vec<Update<UpdateTypeInput>>, Vec<ProductType>> {
-    Workflow::new("update-product-types").then(UpdateProductTypesStep::new())
-    // hook: productTypesUpdated (input: product_types, additional_data)
+    Workflow::new("update-product-types")
+        .then(UpdateProductTypesStep::new())
+        .hook(PRODUCT_TYPES_UPDATED)
 }
+
+/// Hook `productTypesDeleted` of `delete-product-types`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_TYPES_DELETED: Hook<Vec<String>> =
+    Hook::new("delete-product-types", "productTypesDeleted");
 
 /// `delete-product-types` (`DELETE /admin/product-types/:id`).
 pub fn delete_product_types() -> Workflow<Vec<String>, Vec<String>> {
-    Workflow::new("delete-product-types").then(DeleteProductTypesStep::new())
-    // hook: productTypesDeleted (input: ids)
+    Workflow::new("delete-product-types")
+        .then(DeleteProductTypesStep::new())
+        .hook(PRODUCT_TYPES_DELETED)
 }
 
 // ---- global options ------------------------------------------------------------
@@ -417,22 +489,40 @@ pub type CreateProductOptionsStep = CreateStep<Options>;
 pub type UpdateProductOptionsStep = UpdateStep<Options>;
 pub type DeleteProductOptionsStep = DeleteStep<Options>;
 
+/// Hook `productOptionsCreated` of `create-product-options`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_OPTIONS_CREATED: Hook<Vec<ProductOption>> =
+    Hook::new("create-product-options", "productOptionsCreated");
+
 /// `create-product-options` (`POST /admin/product-options`).
 pub fn create_product_options() -> Workflow<Vec<CreateOptionInput>, Vec<ProductOption>> {
-    Workflow::new("create-product-options").then(CreateProductOptionsStep::new())
-    // hook: productOptionsCreated (input: product_options, additional_data)
+    Workflow::new("create-product-options")
+        .then(CreateProductOptionsStep::new())
+        .hook(PRODUCT_OPTIONS_CREATED)
 }
+
+/// Hook `productOptionsUpdated` of `update-product-options`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_OPTIONS_UPDATED: Hook<Vec<ProductOption>> =
+    Hook::new("update-product-options", "productOptionsUpdated");
 
 /// `update-product-options` (`POST /admin/product-options/:id`).
 pub fn update_product_options() -> Workflow<Vec<Update<UpdateOptionInput>>, Vec<ProductOption>> {
-    Workflow::new("update-product-options").then(UpdateProductOptionsStep::new())
-    // hook: productOptionsUpdated (input: product_options, additional_data)
+    Workflow::new("update-product-options")
+        .then(UpdateProductOptionsStep::new())
+        .hook(PRODUCT_OPTIONS_UPDATED)
 }
+
+/// Hook `productOptionsDeleted` of `delete-product-options`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_OPTIONS_DELETED: Hook<Vec<String>> =
+    Hook::new("delete-product-options", "productOptionsDeleted");
 
 /// `delete-product-options` (`DELETE /admin/product-options/:id`): soft
 /// delete (with the values); products stay linked and see the option again
 /// after a restore.
 pub fn delete_product_options() -> Workflow<Vec<String>, Vec<String>> {
-    Workflow::new("delete-product-options").then(DeleteProductOptionsStep::new())
-    // hook: productOptionsDeleted (input: ids)
+    Workflow::new("delete-product-options")
+        .then(DeleteProductOptionsStep::new())
+        .hook(PRODUCT_OPTIONS_DELETED)
 }

@@ -2,6 +2,7 @@
 //! delete and the batch of the three.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use stheno_module_sdk::Result;
 use stheno_module_sdk::events::Event;
 use stheno_product::models::Product;
@@ -9,7 +10,9 @@ use stheno_product::{
     CreateProductInput, ProductFilter, ProductModule, ProductSnapshot, UpdateProductInput,
     VariantFilter,
 };
-use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
+use stheno_workflow_sdk::{
+    Hook, Step, StepContext, StepError, StepResponse, Workflow, async_trait,
+};
 
 use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
 
@@ -94,27 +97,86 @@ pub type UpdateProductsStep = UpdateStep<Products>;
 /// `delete-products` (soft, with variants and images); ⇐ restored.
 pub type DeleteProductsStep = DeleteStep<Products>;
 
-/// `create-products` (`POST /admin/products`).
+/// Input of the `productsCreated` hook: the products created and the
+/// request's `additional_data`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProductsCreated {
+    pub products: Vec<Product>,
+    pub additional_data: Option<Value>,
+}
+
+/// Runs after the products are created, inside `create-products`: a failing
+/// handler deletes them again. Attach with `register_hook!`.
+pub const PRODUCTS_CREATED: Hook<ProductsCreated> = Hook::new("create-products", "productsCreated");
+
+/// Input of the `productsUpdated` hook.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProductsUpdated {
+    pub products: Vec<Product>,
+    pub additional_data: Option<Value>,
+}
+
+/// Runs after the products are updated, inside `update-products`.
+pub const PRODUCTS_UPDATED: Hook<ProductsUpdated> = Hook::new("update-products", "productsUpdated");
+
+/// Input of the `productsDeleted` hook.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProductsDeleted {
+    pub ids: Vec<String>,
+}
+
+/// Runs after the products are (soft) deleted, inside `delete-products`.
+pub const PRODUCTS_DELETED: Hook<ProductsDeleted> = Hook::new("delete-products", "productsDeleted");
+
+/// The request's `additional_data` (the first one given).
+fn additional_data<'a>(mut given: impl Iterator<Item = &'a Option<Value>>) -> Option<Value> {
+    given.find_map(Clone::clone)
+}
+
+/// `create-products` (`POST /admin/products`), then the `productsCreated`
+/// hook.
 ///
 /// Not yet: `validate-product-input` (Medusa requires `options`; this
 /// module adds a default option instead), sales channel and shipping
 /// profile links (no such modules yet).
 pub fn create_products() -> Workflow<Vec<CreateProductInput>, Vec<Product>> {
-    Workflow::new("create-products").then(CreateProductsStep::new())
-    // hook: productsCreated (input: products, additional_data)
+    Workflow::new("create-products")
+        .then_with(
+            |inputs: &Vec<CreateProductInput>| inputs.clone(),
+            CreateProductsStep::new(),
+            |inputs, products| ProductsCreated {
+                products,
+                additional_data: additional_data(inputs.iter().map(|i| &i.additional_data)),
+            },
+        )
+        .hook(PRODUCTS_CREATED)
+        .map(|created: ProductsCreated| created.products)
 }
 
-/// `update-products` (`POST /admin/products/:id`).
+/// `update-products` (`POST /admin/products/:id`), then the
+/// `productsUpdated` hook.
 pub fn update_products() -> Workflow<Vec<Update<UpdateProductInput>>, Vec<Product>> {
-    Workflow::new("update-products").then(UpdateProductsStep::new())
-    // hook: productsUpdated (input: products, additional_data)
+    Workflow::new("update-products")
+        .then_with(
+            |inputs: &Vec<Update<UpdateProductInput>>| inputs.clone(),
+            UpdateProductsStep::new(),
+            |inputs, products| ProductsUpdated {
+                products,
+                additional_data: additional_data(inputs.iter().map(|i| &i.update.additional_data)),
+            },
+        )
+        .hook(PRODUCTS_UPDATED)
+        .map(|updated: ProductsUpdated| updated.products)
 }
 
 /// `delete-products` (`DELETE /admin/products/:id`): soft delete with the
-/// variants and images.
+/// variants and images, then the `productsDeleted` hook.
 pub fn delete_products() -> Workflow<Vec<String>, Vec<String>> {
-    Workflow::new("delete-products").then(DeleteProductsStep::new())
-    // hook: productsDeleted (input: ids)
+    Workflow::new("delete-products")
+        .then(DeleteProductsStep::new())
+        .hook_with(PRODUCTS_DELETED, |ids: &Vec<String>| ProductsDeleted {
+            ids: ids.clone(),
+        })
 }
 
 /// `POST /admin/products/batch`: what to create, update and delete.

@@ -6,7 +6,7 @@ use stheno_product::models::ProductVariant;
 use stheno_product::{
     CreateVariantInput, ProductModule, UpdateVariantInput, VariantFilter, VariantSnapshot,
 };
-use stheno_workflow_sdk::{Workflow, async_trait};
+use stheno_workflow_sdk::{Hook, Workflow, async_trait};
 
 use super::products::{BatchInput, BatchOutput, batch};
 use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
@@ -121,25 +121,43 @@ pub type UpdateProductVariantsStep = UpdateStep<Variants>;
 /// `delete-product-variants` (soft); ⇐ restored.
 pub type DeleteProductVariantsStep = DeleteStep<Variants>;
 
+/// Hook `productVariantsCreated` of `create-product-variants`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_VARIANTS_CREATED: Hook<Vec<ProductVariant>> =
+    Hook::new("create-product-variants", "productVariantsCreated");
+
 /// `create-product-variants` (`POST /admin/products/:id/variants`).
 ///
 /// Not yet: inventory items and price sets (no inventory or pricing
 /// module).
 pub fn create_product_variants() -> Workflow<Vec<NewVariant>, Vec<ProductVariant>> {
-    Workflow::new("create-product-variants").then(CreateProductVariantsStep::new())
-    // hook: productVariantsCreated (input: product_variants, additional_data)
+    Workflow::new("create-product-variants")
+        .then(CreateProductVariantsStep::new())
+        .hook(PRODUCT_VARIANTS_CREATED)
 }
+
+/// Hook `productVariantsUpdated` of `update-product-variants`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_VARIANTS_UPDATED: Hook<Vec<ProductVariant>> =
+    Hook::new("update-product-variants", "productVariantsUpdated");
 
 /// `update-product-variants` (`POST /admin/products/:id/variants/:variant_id`).
 pub fn update_product_variants() -> Workflow<Vec<Update<UpdateVariantInput>>, Vec<ProductVariant>> {
-    Workflow::new("update-product-variants").then(UpdateProductVariantsStep::new())
-    // hook: productVariantsUpdated (input: product_variants, additional_data)
+    Workflow::new("update-product-variants")
+        .then(UpdateProductVariantsStep::new())
+        .hook(PRODUCT_VARIANTS_UPDATED)
 }
+
+/// Hook `productVariantsDeleted` of `delete-product-variants`: runs on
+/// the workflow's result; a failing handler undoes the workflow.
+pub const PRODUCT_VARIANTS_DELETED: Hook<Vec<String>> =
+    Hook::new("delete-product-variants", "productVariantsDeleted");
 
 /// `delete-product-variants` (`DELETE /admin/products/:id/variants/:variant_id`).
 pub fn delete_product_variants() -> Workflow<Vec<String>, Vec<String>> {
-    Workflow::new("delete-product-variants").then(DeleteProductVariantsStep::new())
-    // hook: productVariantsDeleted (input: ids)
+    Workflow::new("delete-product-variants")
+        .then(DeleteProductVariantsStep::new())
+        .hook(PRODUCT_VARIANTS_DELETED)
 }
 
 /// `batch-product-variants` (`POST /admin/products/:id/variants/batch`).

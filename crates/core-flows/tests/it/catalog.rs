@@ -212,3 +212,61 @@ async fn failing_update_reverts_the_ones_already_applied() {
     assert_same(&before, &env.state().await);
     assert!(env.flow_events.names().is_empty());
 }
+
+/// An application's handler on a core hook: refuses one title.
+struct RefuseWinter;
+
+#[stheno_workflow_sdk::async_trait]
+impl stheno_workflow_sdk::Step for RefuseWinter {
+    type Input = Vec<stheno_product::models::ProductCollection>;
+    type Output = ();
+    type CompensateInput = ();
+    fn name(&self) -> &str {
+        "refuse-winter"
+    }
+    async fn invoke(
+        &self,
+        created: Self::Input,
+        _: &stheno_workflow_sdk::StepContext,
+    ) -> Result<stheno_workflow_sdk::StepResponse<()>, stheno_workflow_sdk::StepError> {
+        if created.iter().any(|c| c.title == "Winter") {
+            return Err(stheno_workflow_sdk::StepError::permanent(
+                stheno_module_sdk::Error::not_allowed("No winter"),
+            ));
+        }
+        Ok(stheno_workflow_sdk::StepResponse::new(()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_handler_on_a_core_hook_undoes_the_workflow() {
+    let env = env().await;
+    seed(&env).await;
+    let engine = stheno_workflow_sdk::WorkflowEngine::new(env.flow_events.clone())
+        .with_services(
+            stheno_module_sdk::services::Services::builder()
+                .with(env.products.clone())
+                .build(),
+        )
+        .with_hook(COLLECTIONS_CREATED, RefuseWinter);
+    let before = env.state().await;
+    let outcome = engine
+        .run(
+            &create_collections(),
+            vec![input(json!({"title": "Winter"}))],
+        )
+        .await;
+    let err = outcome.result.unwrap_err();
+    assert_eq!(err.failed_step(), Some("collectionsCreated"));
+    assert_eq!(err.error().message(), "No winter");
+    assert_eq!(err.compensated(), ["create-collections"]);
+    assert_same(&before, &env.state().await);
+
+    let outcome = engine
+        .run(
+            &create_collections(),
+            vec![input(json!({"title": "Summer"}))],
+        )
+        .await;
+    assert_eq!(outcome.result.unwrap()[0].title, "Summer");
+}

@@ -394,3 +394,23 @@ async fn hooks_and_cors() {
     .await;
     assert!(headers.get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_process_answers_only_health() {
+    let db = TestDb::new().await.unwrap();
+    let mut config = db.config();
+    config.worker_mode = stheno_framework::config::WorkerMode::Worker;
+    let c = stheno_framework::boot(config, &[], Arc::new(LogEventBus))
+        .await
+        .unwrap();
+    let (status, _, _) = call(&c, TestRequest::get().uri("/health")).await;
+    assert_eq!(status, 200);
+    let (status, _, body) = call(&c, TestRequest::get().uri("/store/ping")).await;
+    assert_eq!(status, 404);
+    assert_eq!(body, "Cannot GET /store/ping");
+
+    // The same app in the default (shared) mode serves the route.
+    let c = container(&db).await;
+    let (status, _, _) = call(&c, TestRequest::get().uri("/store/ping")).await;
+    assert_eq!(status, 200);
+}

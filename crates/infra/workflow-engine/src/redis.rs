@@ -300,20 +300,12 @@ impl ExecutionStore for RedisStore {
             .query_async(&mut conn)
             .await
             .map_err(redis_error)?;
-        let mut matching = Vec::new();
-        for text in texts.into_iter().flatten() {
-            let execution = read(&text)?;
-            if filter.matches(&execution) {
-                matching.push(execution);
-            }
-        }
-        let total = matching.len() as u64;
-        let page = matching
+        let all = texts
             .into_iter()
-            .skip(filter.offset as usize)
-            .take(filter.limit as usize)
-            .collect();
-        Ok((page, total))
+            .flatten()
+            .map(|text| read(&text))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(filter.apply(all))
     }
 
     async fn recoverable(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<(String, String)>> {

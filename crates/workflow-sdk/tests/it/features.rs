@@ -466,3 +466,53 @@ async fn a_step_allowed_to_fail_is_skipped_and_the_run_goes_on() {
     let err = engine.run(&workflow, 0).await.result.unwrap_err();
     assert_eq!(err.compensated(), ["first"]);
 }
+
+/// Emits through a module's bus (a `HoldingEventBus`), not `ctx.emit`.
+struct ModuleEmit(Arc<dyn stheno_module_sdk::events::EventBus>);
+
+#[async_trait]
+impl Step for ModuleEmit {
+    type Input = u32;
+    type Output = u32;
+    type CompensateInput = u32;
+    fn name(&self) -> &str {
+        "module-emit"
+    }
+    async fn invoke(&self, n: u32, _: &StepContext) -> Result<StepResponse<u32>, StepError> {
+        self.0
+            .emit(vec![Event::new("thing.created", json!({ "n": n }))])
+            .await?;
+        Ok(StepResponse::new(n))
+    }
+    async fn compensate(&self, n: u32, _: &StepContext) -> Result<(), StepError> {
+        self.0
+            .emit(vec![Event::new("thing.deleted", json!({ "n": n }))])
+            .await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn events_modules_emit_inside_a_step_are_held_like_the_steps_own() {
+    let log = Log::default();
+    let (engine, bus) = engine();
+    let module_bus: Arc<dyn stheno_module_sdk::events::EventBus> =
+        Arc::new(stheno_module_sdk::events::HoldingEventBus::new(bus.clone()));
+    let ok = Workflow::<u32>::new("module-events").then(ModuleEmit(module_bus.clone()));
+    engine.run(&ok, 1).await.result.unwrap();
+    assert_eq!(bus.names(), ["thing.created"]);
+
+    bus.take();
+    let failing = Workflow::<u32>::new("module-events-fail")
+        .then(ModuleEmit(module_bus.clone()))
+        .then(probe("boom", &log).fail(Fail::Permanent));
+    engine.run(&failing, 1).await.result.unwrap_err();
+    assert!(bus.names().is_empty(), "{:?}", bus.names());
+
+    // Outside a workflow the bus delivers at once.
+    module_bus
+        .emit(vec![Event::new("direct", json!({}))])
+        .await
+        .unwrap();
+    assert_eq!(bus.names(), ["direct"]);
+}
