@@ -281,3 +281,154 @@ pub fn accept_invite() -> Workflow<AcceptInvite, User> {
         .then(CreateInvitedUserStep)
         .then(SetAuthAppMetadataStep::<User>::default())
 }
+
+/// `remove-auth-app-metadata`: unlink every identity from the actor
+/// (`app_metadata.<actor>_id`); ⇐ linked again.
+#[derive(Debug)]
+pub struct UnlinkActorStep {
+    actor_type: &'static str,
+}
+
+impl UnlinkActorStep {
+    pub fn new(actor_type: &'static str) -> Self {
+        Self { actor_type }
+    }
+}
+
+/// The identities an actor was unlinked from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unlinked {
+    pub actor_id: String,
+    pub identities: Vec<String>,
+}
+
+#[async_trait]
+impl Step for UnlinkActorStep {
+    type Input = String;
+    type Output = String;
+    type CompensateInput = Unlinked;
+
+    fn name(&self) -> &str {
+        "remove-auth-app-metadata"
+    }
+
+    async fn invoke(
+        &self,
+        actor_id: String,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<String, Unlinked>, StepError> {
+        let identities = ctx
+            .module::<AuthModule>()?
+            .store()
+            .unlink_actor(self.actor_type, &actor_id)
+            .await?;
+        let unlinked = Unlinked {
+            actor_id: actor_id.clone(),
+            identities,
+        };
+        Ok(StepResponse::with_compensation(actor_id, unlinked))
+    }
+
+    async fn compensate(&self, unlinked: Unlinked, ctx: &StepContext) -> Result<(), StepError> {
+        let auth = ctx.module::<AuthModule>()?;
+        for identity in &unlinked.identities {
+            auth.store()
+                .link_actor(identity, self.actor_type, &unlinked.actor_id)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// `delete-users` (soft); ⇐ restored.
+#[derive(Debug, Default)]
+pub struct DeleteUserStep;
+
+#[async_trait]
+impl Step for DeleteUserStep {
+    type Input = String;
+    type Output = String;
+    type CompensateInput = String;
+
+    fn name(&self) -> &str {
+        "delete-users"
+    }
+
+    async fn invoke(
+        &self,
+        id: String,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<String, String>, StepError> {
+        let users = ctx.module::<UserModule>()?;
+        users.retrieve_user(&id).await?;
+        users.delete_user(&id).await?;
+        ctx.emit(Event::new("user.deleted", json!({ "id": id })));
+        Ok(StepResponse::with_compensation(id.clone(), id))
+    }
+
+    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<UserModule>()?.restore_user(&id).await?;
+        Ok(())
+    }
+}
+
+/// `remove-user-account` (`DELETE /admin/users/:id`): delete the user and
+/// unlink its identities, so no new token names it.
+pub fn remove_user_account() -> Workflow<String, String> {
+    Workflow::new("remove-user-account")
+        .then(DeleteUserStep)
+        .then(UnlinkActorStep::new("user"))
+}
+
+/// A deleted customer and the groups it was in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeletedCustomer {
+    pub id: String,
+    pub groups: Vec<String>,
+}
+
+/// `delete-customers` (soft, with addresses and group memberships); ⇐ the
+/// customer, those addresses and memberships are back.
+#[derive(Debug, Default)]
+pub struct DeleteCustomerStep;
+
+#[async_trait]
+impl Step for DeleteCustomerStep {
+    type Input = String;
+    type Output = String;
+    type CompensateInput = DeletedCustomer;
+
+    fn name(&self) -> &str {
+        "delete-customers"
+    }
+
+    async fn invoke(
+        &self,
+        id: String,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<String, DeletedCustomer>, StepError> {
+        let customers = ctx.module::<CustomerModule>()?;
+        let groups = customers.customer_group_ids(&id).await?;
+        customers.delete_customer(&id).await?;
+        ctx.emit(Event::new("customer.deleted", json!({ "id": id })));
+        Ok(StepResponse::with_compensation(
+            id.clone(),
+            DeletedCustomer { id, groups },
+        ))
+    }
+
+    async fn compensate(&self, d: DeletedCustomer, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<CustomerModule>()?
+            .restore_customer(&d.id, &d.groups)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `remove-customer-account` (`DELETE /admin/customers/:id`): delete the
+/// customer and unlink its identities.
+pub fn remove_customer_account() -> Workflow<String, String> {
+    Workflow::new("remove-customer-account")
+        .then(DeleteCustomerStep)
+        .then(UnlinkActorStep::new("customer"))
+}

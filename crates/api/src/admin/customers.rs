@@ -1,7 +1,6 @@
 //! `/admin/customers` and `/admin/customer-groups`.
 
 use actix_web::{HttpResponse, web};
-use stheno_auth::AuthModule;
 use stheno_customer::{
     AddressFilter, AddressInput, CreateCustomerInput, CreateGroupInput, CustomerFilter,
     CustomerModule, GroupFilter, UpdateCustomerInput, UpdateGroupInput,
@@ -12,7 +11,8 @@ use stheno_module_sdk::graph::QueryContext;
 
 use crate::admin::LinkBatch;
 use crate::customer_fields::{ADMIN_ADDRESS_FIELDS, ADMIN_CUSTOMER_FIELDS, ADMIN_GROUP_FIELDS};
-use crate::respond;
+use crate::{respond, workflow};
+use stheno_core_flows::accounts;
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
@@ -121,16 +121,12 @@ async fn update_customer(
 }
 
 /// Delete a customer (addresses and memberships with it) and unlink its
-/// auth identities.
+/// auth identities (`remove-customer-account`).
 async fn delete_customer(
     c: web::Data<Container>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    c.require::<CustomerModule>()?.delete_customer(&id).await?;
-    c.require::<AuthModule>()?
-        .store()
-        .unlink_actor("customer", &id)
-        .await?;
+    workflow::run(&c, accounts::remove_customer_account(), id.to_string()).await?;
     Ok(response::deleted(&id, "customer"))
 }
 

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use stheno_auth::AuthModule;
 use stheno_framework::Container;
 use stheno_http::{ApiError, ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
@@ -104,16 +103,10 @@ async fn update_user(
     respond::one(&c, "user", "user", &user, &selection, ADMIN).await
 }
 
-/// Delete a user and unlink its auth identities, so its tokens stop
-/// authenticating as that user on refresh.
+/// Delete a user and unlink its auth identities (`remove-user-account`), so
+/// its tokens stop authenticating as that user on refresh.
 async fn delete_user(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let users = c.require::<UserModule>()?;
-    users.retrieve_user(&id).await?;
-    users.delete_user(&id).await?;
-    c.require::<AuthModule>()?
-        .store()
-        .unlink_actor("user", &id)
-        .await?;
+    workflow::run(&c, accounts::remove_user_account(), id.to_string()).await?;
     Ok(response::deleted(&id, "user"))
 }
 

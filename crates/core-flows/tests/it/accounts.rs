@@ -212,3 +212,141 @@ async fn accept_invite_creates_and_links_or_undoes_everything() {
     assert_eq!(err.failed_step(), Some("accept-invite"));
     assert_eq!(err.error().kind(), ErrorKind::Unauthorized);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_accounts_unlinks_or_puts_everything_back() {
+    use stheno_core_flows::accounts::{remove_customer_account, remove_user_account};
+    use stheno_customer::{AddressInput, CreateGroupInput};
+
+    let env = env().await;
+    // A customer with an address, a group and a linked identity.
+    let identity = env.identity("c@example.com").await;
+    let customer = env
+        .engine
+        .run(
+            &create_customer_account(),
+            CreateCustomerAccount {
+                auth_identity_id: identity.clone(),
+                email: Some("c@example.com".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .result
+        .unwrap();
+    env.customers
+        .create_address(&customer.id, AddressInput::default())
+        .await
+        .unwrap();
+    let group = env
+        .customers
+        .create_group(CreateGroupInput {
+            name: "VIP".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    env.customers
+        .update_group_customers(&group.id, std::slice::from_ref(&customer.id), &[], None)
+        .await
+        .unwrap();
+
+    // Failing after both steps: the customer, its address, its group and
+    // the identity's link are back.
+    let err = env
+        .engine
+        .run(
+            &remove_customer_account().then(crate::support::fail()),
+            customer.id.clone(),
+        )
+        .await
+        .result
+        .unwrap_err();
+    assert!(err.is_reverted(), "{err:?}");
+    assert_eq!(
+        err.compensated(),
+        ["remove-auth-app-metadata", "delete-customers"]
+    );
+    env.customers.retrieve_customer(&customer.id).await.unwrap();
+    let (addresses, _) = env
+        .customers
+        .list_addresses(&customer.id, &Default::default(), Page::default(), &[])
+        .await
+        .unwrap();
+    assert_eq!(addresses.len(), 1);
+    let groups = env
+        .customers
+        .customer_group_ids(&customer.id)
+        .await
+        .unwrap();
+    assert_eq!(groups, std::slice::from_ref(&group.id));
+    let linked = env.auth.store().identity(&identity).await.unwrap();
+    assert_eq!(linked.actor_id("customer"), Some(customer.id.clone()));
+
+    // For real this time.
+    env.flow_events.take();
+    env.engine
+        .run(&remove_customer_account(), customer.id.clone())
+        .await
+        .result
+        .unwrap();
+    assert_eq!(
+        env.customers
+            .retrieve_customer(&customer.id)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    let linked = env.auth.store().identity(&identity).await.unwrap();
+    assert_eq!(linked.actor_id("customer"), None);
+    assert_eq!(env.flow_events.names(), ["customer.deleted"]);
+
+    // Users: the same, and an unknown id fails at once.
+    let user = env
+        .users
+        .create_users(vec![stheno_user::CreateUserInput::new("u@example.com")])
+        .await
+        .unwrap()
+        .remove(0);
+    let uid = env.identity("u@example.com").await;
+    env.auth
+        .store()
+        .link_actor(&uid, "user", &user.id)
+        .await
+        .unwrap();
+    let err = env
+        .engine
+        .run(
+            &remove_user_account().then(crate::support::fail()),
+            user.id.clone(),
+        )
+        .await
+        .result
+        .unwrap_err();
+    assert!(err.is_reverted(), "{err:?}");
+    env.users.retrieve_user(&user.id).await.unwrap();
+    let linked = env.auth.store().identity(&uid).await.unwrap();
+    assert_eq!(linked.actor_id("user"), Some(user.id.clone()));
+    env.engine
+        .run(&remove_user_account(), user.id.clone())
+        .await
+        .result
+        .unwrap();
+    assert_eq!(
+        env.auth
+            .store()
+            .identity(&uid)
+            .await
+            .unwrap()
+            .actor_id("user"),
+        None
+    );
+    let err = env
+        .engine
+        .run(&remove_user_account(), "user_nope".to_string())
+        .await
+        .result
+        .unwrap_err();
+    assert_eq!(err.error().kind(), ErrorKind::NotFound);
+}

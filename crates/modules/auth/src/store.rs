@@ -253,19 +253,25 @@ impl IdentityStore {
         }
     }
 
-    /// Remove `app_metadata["<actor_type>_id"]` (the actor was deleted).
-    pub async fn unlink_actor(&self, actor_type: &str, actor_id: &str) -> Result<()> {
+    /// Remove `app_metadata["<actor_type>_id"]` wherever it is `actor_id`
+    /// (the actor was deleted); returns the identities unlinked.
+    pub async fn unlink_actor(&self, actor_type: &str, actor_id: &str) -> Result<Vec<String>> {
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = Text)]
+            id: String,
+        }
         let key = format!("{actor_type}_id");
         let mut conn = self.conn().await?;
-        diesel::sql_query(
+        let ids: Vec<Id> = diesel::sql_query(
             "UPDATE auth_identity SET app_metadata = app_metadata - $1::text, updated_at = now() \
-             WHERE app_metadata @> jsonb_build_object($1::text, $2::text)",
+             WHERE app_metadata @> jsonb_build_object($1::text, $2::text) RETURNING id",
         )
         .bind::<Text, _>(&key)
         .bind::<Text, _>(actor_id)
-        .execute(&mut conn)
+        .load(&mut conn)
         .await?;
-        Ok(())
+        Ok(ids.into_iter().map(|i| i.id).collect())
     }
 
     /// Store a single-use value for `ttl`. Expired values are purged on the way.

@@ -206,4 +206,74 @@ impl CustomerModule {
         self.emit("customer.customer.deleted", &[id]).await;
         Ok(())
     }
+
+    /// The ids of the groups the customer is in.
+    pub async fn customer_group_ids(&self, id: &str) -> Result<Vec<String>> {
+        let mut conn = self.conn().await?;
+        Ok(customer_group_customer::table
+            .filter(customer_group_customer::customer_id.eq(id))
+            .filter(customer_group_customer::deleted_at.is_null())
+            .select(customer_group_customer::customer_group_id)
+            .load(&mut conn)
+            .await?)
+    }
+
+    /// Undo [`CustomerModule::delete_customer`]: the customer, the addresses
+    /// deleted with it (same `deleted_at`) and its memberships in `groups`
+    /// (those still live), in one transaction.
+    pub async fn restore_customer(&self, id: &str, groups: &[String]) -> Result<()> {
+        let (id_owned, groups) = (id.to_string(), groups.to_vec());
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, stheno_module_sdk::Error, _>(async move |c| {
+            let id = id_owned.as_str();
+            let deleted_at: Option<Option<chrono::DateTime<chrono::Utc>>> = customer::table
+                .filter(customer::id.eq(id))
+                .select(customer::deleted_at)
+                .first(c)
+                .await
+                .optional()?;
+            let Some(Some(at)) = deleted_at else {
+                return Ok(());
+            };
+            diesel::update(customer::table.filter(customer::id.eq(id)))
+                .set(customer::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>))
+                .execute(c)
+                .await?;
+            diesel::update(
+                customer_address::table
+                    .filter(customer_address::customer_id.eq(id))
+                    .filter(customer_address::deleted_at.eq(at)),
+            )
+            .set(customer_address::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>))
+            .execute(c)
+            .await?;
+            let live: Vec<String> = crate::schema::customer_group::table
+                .filter(crate::schema::customer_group::id.eq_any(&groups))
+                .filter(crate::schema::customer_group::deleted_at.is_null())
+                .select(crate::schema::customer_group::id)
+                .load(c)
+                .await?;
+            let rows: Vec<_> = live
+                .iter()
+                .map(|g| {
+                    (
+                        customer_group_customer::id.eq(generate_id(prefix::GROUP_CUSTOMER)),
+                        customer_group_customer::customer_id.eq(id),
+                        customer_group_customer::customer_group_id.eq(g),
+                    )
+                })
+                .collect();
+            if !rows.is_empty() {
+                diesel::insert_into(customer_group_customer::table)
+                    .values(&rows)
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.emit("customer.customer.restored", &[id]).await;
+        Ok(())
+    }
 }

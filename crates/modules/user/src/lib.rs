@@ -321,6 +321,22 @@ impl UserModule {
         Ok(())
     }
 
+    /// Undo [`UserModule::delete_user`]; a user whose email was taken again
+    /// meanwhile cannot come back (`duplicate_error`).
+    pub async fn restore_user(&self, id: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::update(
+            user::table
+                .filter(user::id.eq(id))
+                .filter(user::deleted_at.is_not_null()),
+        )
+        .set(user::deleted_at.eq(None::<chrono::DateTime<Utc>>))
+        .execute(&mut conn)
+        .await?;
+        self.emit("user.user.restored", &[id]).await;
+        Ok(())
+    }
+
     /// A page of live invites and the total count.
     pub async fn list_invites(
         &self,
