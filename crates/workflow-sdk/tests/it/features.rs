@@ -516,3 +516,46 @@ async fn events_modules_emit_inside_a_step_are_held_like_the_steps_own() {
         .unwrap();
     assert_eq!(bus.names(), ["direct"]);
 }
+
+#[tokio::test]
+async fn a_child_paused_on_an_async_step_pauses_the_parent_and_reports_back() {
+    let log = Log::default();
+    let (engine, bus) = engine();
+    let child = Workflow::<u32>::new("child-async")
+        .then(probe("child-first", &log).emitting())
+        .then(Payment { log: log.clone() });
+    let parent = Workflow::<u32>::new("parent-async")
+        .then(probe("before", &log))
+        .then_workflow(&child)
+        .then(probe("after", &log).emitting());
+    let engine = engine.with_workflow(&parent).with_workflow(&child);
+
+    let paused = engine.run_with_id(&parent, "ptx", 0).await;
+    assert_eq!(
+        paused.step_state("child-async-as-step"),
+        Some(StepState::Waiting)
+    );
+    assert!(paused.result.unwrap_err().is_pending());
+
+    // The answer goes to the child's step; the child finishes and completes
+    // the parent's waiting step, which then runs to the end.
+    let child_done = engine
+        .set_step_success(
+            "child-async",
+            "child-async-as-step-ptx",
+            "authorize-payment",
+            json!(40),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(child_done.state, TransactionState::Done);
+    let parent_run = engine
+        .execution("parent-async", "ptx")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(parent_run.state, TransactionState::Done);
+    assert_eq!(parent_run.result, Some(json!(41)));
+    assert_eq!(bus.names(), ["child-first.done", "after.done"]);
+}
