@@ -905,10 +905,14 @@ impl WorkflowEngine {
     /// A nested run finished on its own (after an outside answer or a
     /// resume): complete the parent's waiting step with its result.
     async fn report_to_parent(&self, parent: &str, run: &Run, outcome: &RawOutcome) {
-        let mut parts = parent.rsplitn(4, ':');
-        let (Some(_action), Some(step), Some(transaction_id), Some(workflow_id)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // `<workflow>:<transaction>:<step>:<action>`; a transaction id may
+        // itself contain `:`.
+        let parts = parent.split_once(':').and_then(|(workflow_id, rest)| {
+            let (rest, _action) = rest.rsplit_once(':')?;
+            let (transaction_id, step) = rest.rsplit_once(':')?;
+            Some((workflow_id, transaction_id, step))
+        });
+        let Some((workflow_id, transaction_id, step)) = parts else {
             tracing::warn!(%parent, "malformed parent step key");
             return;
         };
