@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
@@ -880,14 +880,13 @@ impl WorkflowEngine {
             def,
             execution: Mutex::new(execution),
             saving: tokio::sync::Mutex::new(()),
+            lost: AtomicBool::new(false),
         };
         let heartbeat = async {
             let period = self.inner.lease / 3;
             loop {
                 tokio::time::sleep(period).await;
-                if let Err(error) = run.save().await {
-                    tracing::warn!(%error, "could not renew a workflow lease");
-                }
+                run.checkpoint().await;
             }
         };
         let outcome = tokio::select! {
@@ -906,10 +905,14 @@ impl WorkflowEngine {
     /// A nested run finished on its own (after an outside answer or a
     /// resume): complete the parent's waiting step with its result.
     async fn report_to_parent(&self, parent: &str, run: &Run, outcome: &RawOutcome) {
-        let mut parts = parent.rsplitn(4, ':');
-        let (Some(_action), Some(step), Some(transaction_id), Some(workflow_id)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // `<workflow>:<transaction>:<step>:<action>`; a transaction id may
+        // itself contain `:`.
+        let parts = parent.split_once(':').and_then(|(workflow_id, rest)| {
+            let (rest, _action) = rest.rsplit_once(':')?;
+            let (transaction_id, step) = rest.rsplit_once(':')?;
+            Some((workflow_id, transaction_id, step))
+        });
+        let Some((workflow_id, transaction_id, step)) = parts else {
             tracing::warn!(%parent, "malformed parent step key");
             return;
         };
@@ -964,6 +967,9 @@ enum Stop {
     },
     /// An asynchronous step waits for its answer.
     Pending,
+    /// Another process took the run over (our lease lapsed): stop without
+    /// writing, compensating or releasing anything.
+    Lost,
 }
 
 enum AttemptFailure {
@@ -1029,6 +1035,8 @@ struct Run {
     /// Serialises checkpoint writes (parallel branches finish together).
     saving: tokio::sync::Mutex<()>,
     next: AtomicU32,
+    /// Another process took the run over.
+    lost: AtomicBool,
 }
 
 impl Run {
@@ -1051,8 +1059,44 @@ impl Run {
     /// A checkpoint that must not be lost; a failure is logged (the run goes
     /// on and the next checkpoint retries).
     async fn checkpoint(&self) {
+        if self.is_lost() {
+            return;
+        }
         if let Err(error) = self.save().await {
-            tracing::error!(%error, workflow = %self.def.name, "could not checkpoint a workflow run");
+            if error.code() == Some("lost_lease") {
+                tracing::warn!(%error, workflow = %self.def.name, "lost the run to another process; stopping");
+                self.lost.store(true, Ordering::SeqCst);
+            } else {
+                tracing::error!(%error, workflow = %self.def.name, "could not checkpoint a workflow run");
+            }
+        }
+    }
+
+    fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+
+    /// The outcome of a drive that lost its run: whoever took it over
+    /// finishes it.
+    fn abandoned(&self) -> RawOutcome {
+        let execution = self.with(|e| e.clone());
+        let error = Error::conflict(format!(
+            "Workflow {} transaction {} is being run by another process",
+            execution.workflow_id, execution.transaction_id
+        ))
+        .with_code("lost_lease");
+        RawOutcome {
+            result: Err(WorkflowError::new(
+                &execution.workflow_id,
+                &execution.transaction_id,
+                None,
+                error,
+            )),
+            transaction_id: execution.transaction_id.clone(),
+            state: execution.state,
+            steps: records(&execution),
+            replayed: false,
+            events: Vec::new(),
         }
     }
 
@@ -1081,6 +1125,7 @@ impl Run {
         if resume == TransactionState::Invoking {
             let input = self.with(|e| e.input.clone());
             let stopped = match self.forward(&self.def.stages, input).await {
+                Ok(_) if self.is_lost() => Stop::Lost,
                 Ok(value) => match self.release_events().await {
                     Ok(()) => {
                         self.with(|e| {
@@ -1094,6 +1139,7 @@ impl Run {
                 Err(stop) => stop,
             };
             match stopped {
+                Stop::Lost => return self.abandoned(),
                 Stop::Pending => {
                     self.checkpoint().await;
                     let execution = self.with(|e| e.clone());
@@ -1110,6 +1156,9 @@ impl Run {
             }
         }
         self.compensate().await;
+        if self.is_lost() {
+            return self.abandoned();
+        }
         self.finish().await
     }
 
@@ -1283,6 +1332,9 @@ impl Run {
         // Recorded before the work starts, so a run resumed after a crash
         // knows the step may have run (its attempts keep counting).
         self.checkpoint().await;
+        if self.is_lost() {
+            return Err(Stop::Lost);
+        }
         let options = step.options();
         let (result, attempts) =
             with_retries(options, name, attempts_before + 1, |attempt| async move {
@@ -1390,6 +1442,9 @@ impl Run {
         due.sort_by_key(|d| std::cmp::Reverse(d.0));
         self.checkpoint().await;
         for (_, name) in due {
+            if self.is_lost() {
+                return;
+            }
             let (input, no_compensation) = self.with(|e| {
                 let c = e.step(&name).expect("listed above");
                 (

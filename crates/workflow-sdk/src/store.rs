@@ -50,8 +50,9 @@ pub trait ExecutionStore: Send + Sync + 'static {
     ) -> Result<Claim>;
 
     /// Write `execution` and extend `owner`'s lease; a finished execution
-    /// releases the lease. Fails with `conflict` (code `lost_lease`) when
-    /// another owner took the lease meanwhile.
+    /// releases the lease. Only the current owner may write: when another
+    /// process took the run over (even if it has finished or released it
+    /// since), this fails with `conflict` (code `lost_lease`).
     async fn save(&self, execution: &Execution, owner: &str, lease: Duration) -> Result<()>;
 
     /// Give up `owner`'s lease without writing.
@@ -185,7 +186,7 @@ impl ExecutionStore for InMemoryStore {
             owner: Some(owner.to_string()),
             lease_until: lease_end(lease),
         });
-        if entry.owner.as_deref().is_some_and(|o| o != owner) && entry.lease_until > Utc::now() {
+        if entry.owner.as_deref() != Some(owner) {
             return Err(lost_lease(execution));
         }
         entry.execution = execution.clone();

@@ -173,8 +173,7 @@ impl ExecutionStore for PgStore {
                  lease_owner = CASE WHEN $7 THEN NULL ELSE $8 END,
                  lease_until = CASE WHEN $7 THEN NULL ELSE now() + make_interval(secs => $9) END
              FROM relaxed
-             WHERE workflow_id = $1 AND transaction_id = $2
-               AND (lease_owner = $8 OR lease_owner IS NULL OR lease_until <= now())",
+             WHERE workflow_id = $1 AND transaction_id = $2 AND lease_owner = $8",
         )
         .bind::<Text, _>(&execution.workflow_id)
         .bind::<Text, _>(&execution.transaction_id)

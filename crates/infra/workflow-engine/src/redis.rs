@@ -38,11 +38,11 @@ fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-/// Write the run if the caller holds (or may take) the lease; extend or drop
-/// the lease; keep the timer sets in step. Returns 0 when the lease is lost.
+/// Write the run if the caller holds the lease; extend or drop it; keep the
+/// timer sets in step. Returns 0 when the lease is lost (expired or taken).
 const SAVE: &str = r#"
 local owner = redis.call('GET', KEYS[2])
-if owner and owner ~= ARGV[2] then return 0 end
+if owner ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 if ARGV[3] == '1' then
   redis.call('DEL', KEYS[2])

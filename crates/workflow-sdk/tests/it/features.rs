@@ -414,12 +414,16 @@ async fn another_engine_sharing_the_store_resumes_a_run_whose_owner_died() {
         .with_store(store.clone())
         .with_lease(Duration::from_millis(40));
     // The "process" dies while `second` runs.
-    let _ = tokio::time::timeout(
-        Duration::from_millis(50),
-        dying.run_with_id(&workflow, "tx", 0),
-    )
-    .await;
-    drop(dying);
+    let running = {
+        let workflow = Workflow::<u32>::new("shared")
+            .then(probe("first", &log))
+            .then(probe("second", &log).delay(Duration::from_millis(200)))
+            .then(probe("third", &log).emitting());
+        tokio::spawn(async move { dying.run_with_id(&workflow, "tx", 0).await })
+    };
+    wait_until_invoking(&*store, "shared", "second").await;
+    running.abort();
+    let _ = running.await;
 
     let bus = Arc::new(RecordingEventBus::default());
     let survivor = WorkflowEngine::new(bus.clone())
@@ -515,4 +519,131 @@ async fn events_modules_emit_inside_a_step_are_held_like_the_steps_own() {
         .await
         .unwrap();
     assert_eq!(bus.names(), ["direct"]);
+}
+
+#[tokio::test]
+async fn a_child_paused_on_an_async_step_pauses_the_parent_and_reports_back() {
+    let log = Log::default();
+    let (engine, bus) = engine();
+    let child = Workflow::<u32>::new("child-async")
+        .then(probe("child-first", &log).emitting())
+        .then(Payment { log: log.clone() });
+    let parent = Workflow::<u32>::new("parent-async")
+        .then(probe("before", &log))
+        .then_workflow(&child)
+        .then(probe("after", &log).emitting());
+    let engine = engine.with_workflow(&parent).with_workflow(&child);
+
+    let paused = engine.run_with_id(&parent, "ptx", 0).await;
+    assert_eq!(
+        paused.step_state("child-async-as-step"),
+        Some(StepState::Waiting)
+    );
+    assert!(paused.result.unwrap_err().is_pending());
+
+    // The answer goes to the child's step; the child finishes and completes
+    // the parent's waiting step, which then runs to the end.
+    let child_done = engine
+        .set_step_success(
+            "child-async",
+            "child-async-as-step-ptx",
+            "authorize-payment",
+            json!(40),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(child_done.state, TransactionState::Done);
+    let parent_run = engine
+        .execution("parent-async", "ptx")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(parent_run.state, TransactionState::Done);
+    assert_eq!(parent_run.result, Some(json!(41)));
+    assert_eq!(bus.names(), ["child-first.done", "after.done"]);
+}
+
+/// Blocks its thread (not just its task) on the first attempt, so the run's
+/// lease heartbeat stalls too: a stuck process.
+struct Stall(Log);
+
+#[async_trait]
+impl Step for Stall {
+    type Input = u32;
+    type Output = u32;
+    type CompensateInput = u32;
+    fn name(&self) -> &str {
+        "stall"
+    }
+    async fn invoke(&self, n: u32, ctx: &StepContext) -> Result<StepResponse<u32>, StepError> {
+        self.0.push(format!("invoke:stall:{}", ctx.attempt()));
+        if ctx.attempt() == 1 {
+            std::thread::sleep(Duration::from_millis(600));
+        }
+        Ok(StepResponse::new(n + 1))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_lost_its_lease_stops_and_leaves_the_run_to_the_new_owner() {
+    let store = Arc::new(InMemoryStore::default());
+    let log = Log::default();
+    let workflow = Workflow::<u32>::new("stuck")
+        .then(Stall(log.clone()))
+        .then(probe("after", &log).emitting());
+    let bus_a = Arc::new(RecordingEventBus::default());
+    let stuck = WorkflowEngine::new(bus_a.clone())
+        .with_store(store.clone())
+        .with_lease(Duration::from_millis(40));
+    let bus_b = Arc::new(RecordingEventBus::default());
+    let rescuer = WorkflowEngine::new(bus_b.clone())
+        .with_store(store.clone())
+        .with_lease(Duration::from_millis(40))
+        .with_workflow(&workflow);
+
+    let first = {
+        let workflow = Workflow::<u32>::new("stuck")
+            .then(Stall(log.clone()))
+            .then(probe("after", &log).emitting());
+        tokio::spawn(async move { stuck.run_with_id(&workflow, "tx", 0).await })
+    };
+    wait_until_invoking(&*store, "stuck", "stall").await;
+    // The stuck engine cannot renew its lease; let it lapse.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_eq!(rescuer.recover().await.unwrap(), 1);
+    let lost = first.await.unwrap();
+    let err = lost.result.unwrap_err();
+    assert_eq!(err.error().code(), Some("lost_lease"));
+
+    let stored = rescuer.execution("stuck", "tx").await.unwrap().unwrap();
+    assert_eq!(stored.state, TransactionState::Done);
+    // `after` ran once, by the rescuer; only the rescuer released events.
+    assert_eq!(log.count("invoke:after"), 1);
+    assert_eq!(bus_b.names(), ["after.done"]);
+    assert!(bus_a.names().is_empty());
+}
+
+/// Wait until `step` of the run `tx` of `workflow` is recorded as invoking.
+async fn wait_until_invoking(
+    store: &dyn stheno_workflow_sdk::ExecutionStore,
+    workflow: &str,
+    step: &str,
+) {
+    let started = Instant::now();
+    loop {
+        let execution = store.load(workflow, "tx").await.unwrap();
+        if execution
+            .as_ref()
+            .and_then(|e| e.step(step))
+            .is_some_and(|s| s.state == StepState::Invoking)
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{step} never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
