@@ -38,7 +38,7 @@ pub struct ActorFor<T> {
     pub actor: T,
 }
 
-/// `create-customers` (one, with an account); ⇐ deleted again.
+/// `create-customers` (one, with an account); ⇐ deleted for good.
 #[derive(Debug, Default)]
 pub struct CreateCustomerStep;
 
@@ -82,11 +82,8 @@ impl Step for CreateCustomerStep {
     }
 
     async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        let customers = ctx.module::<CustomerModule>()?;
-        match customers.delete_customer(&id).await {
-            Err(e) if e.kind() != stheno_module_sdk::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
-        }
+        ctx.module::<CustomerModule>()?.remove_customer(&id).await?;
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Stheno's core workflows (Medusa's `core-flows`): every admin mutation of
 //! a commerce module as a [`Workflow`](stheno_workflow_sdk::Workflow) of
 //! steps that can be undone. [`accounts`] links auth identities to new
-//! customers and users.
+//! customers and users; [`customer`] changes customers and their addresses.
 //!
 //! Routes never write to a module directly: they run one of these
 //! workflows on the container's engine and answer with its result. Each
@@ -39,4 +39,5 @@
 //! ```
 
 pub mod accounts;
+pub mod customer;
 pub mod product;

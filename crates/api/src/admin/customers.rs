@@ -13,6 +13,10 @@ use crate::admin::LinkBatch;
 use crate::customer_fields::{ADMIN_ADDRESS_FIELDS, ADMIN_CUSTOMER_FIELDS, ADMIN_GROUP_FIELDS};
 use crate::{respond, workflow};
 use stheno_core_flows::accounts;
+use stheno_core_flows::customer::{
+    AddressChange, CustomerUpdate, NewCustomer, create_customer_addresses, create_customers,
+    delete_customer_addresses, update_customer_addresses, update_customers,
+};
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
@@ -83,13 +87,17 @@ async fn create_customer(
     body: Body<CreateCustomerInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    let mut input = body.0;
-    input.has_account = false;
-    input.created_by = Some(auth.0.actor_id);
-    let customer = c
-        .require::<CustomerModule>()?
-        .create_customer(input)
-        .await?;
+    let b = body.0;
+    let input = NewCustomer {
+        email: b.email,
+        company_name: b.company_name,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        phone: b.phone,
+        metadata: b.metadata,
+        created_by: Some(auth.0.actor_id),
+    };
+    let customer = workflow::run(&c, create_customers(), input).await?;
     respond::one(&c, "customer", "customer", &customer, &selection, ADMIN).await
 }
 
@@ -113,10 +121,11 @@ async fn update_customer(
     body: Body<UpdateCustomerInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    let customer = c
-        .require::<CustomerModule>()?
-        .update_customer(&id, body.0)
-        .await?;
+    let update = CustomerUpdate {
+        id: id.into_inner(),
+        update: body.0,
+    };
+    let customer = workflow::run(&c, update_customers(), update).await?;
     respond::one(&c, "customer", "customer", &customer, &selection, ADMIN).await
 }
 
@@ -303,9 +312,12 @@ async fn create_address(
     body: Body<AddressInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    c.require::<CustomerModule>()?
-        .create_address(&id, body.0)
-        .await?;
+    let change = AddressChange {
+        customer_id: id.to_string(),
+        address_id: None,
+        input: body.0,
+    };
+    workflow::run(&c, create_customer_addresses(), change).await?;
     customer_response(&c, &id, &selection).await
 }
 
@@ -340,9 +352,12 @@ async fn update_address(
 ) -> ApiResult<HttpResponse> {
     let (id, address_id) = path.into_inner();
     let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    c.require::<CustomerModule>()?
-        .update_address(&id, &address_id, body.0)
-        .await?;
+    let change = AddressChange {
+        customer_id: id.clone(),
+        address_id: Some(address_id),
+        input: body.0,
+    };
+    workflow::run(&c, update_customer_addresses(), change).await?;
     customer_response(&c, &id, &selection).await
 }
 
@@ -353,9 +368,16 @@ async fn delete_address(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, address_id) = path.into_inner();
-    let customers = c.require::<CustomerModule>()?;
-    customers.delete_address(&id, &address_id).await?;
-    let customer = customers.retrieve_customer(&id).await?;
+    let change = AddressChange {
+        customer_id: id.clone(),
+        address_id: Some(address_id.clone()),
+        input: Default::default(),
+    };
+    workflow::run(&c, delete_customer_addresses(), change).await?;
+    let customer = c
+        .require::<CustomerModule>()?
+        .retrieve_customer(&id)
+        .await?;
     let selection = stheno_module_sdk::graph::Selection::from_fields(ADMIN_CUSTOMER_FIELDS, None)?;
     let parent = respond::expand_one(&c, "customer", &customer, &selection, ADMIN).await?;
     Ok(response::deleted_with_parent(

@@ -9,6 +9,10 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use stheno_auth::AuthModule;
 use stheno_auth::emailpass::EMAILPASS;
 use stheno_core_flows::accounts::{CreateCustomerAccount, create_customer_account};
+use stheno_core_flows::customer::{
+    AddressChange, CustomerUpdate, create_customer_addresses, delete_customer_addresses,
+    update_customer_addresses, update_customers,
+};
 use stheno_customer::{
     AddressFilter, AddressInput, CreateCustomerInput, CustomerModule, UpdateCustomerInput,
 };
@@ -157,9 +161,11 @@ async fn update_me(
         phone: b.phone,
         metadata: b.metadata,
     };
-    c.require::<CustomerModule>()?
-        .update_customer(&id.0, input)
-        .await?;
+    let update = CustomerUpdate {
+        id: id.0.clone(),
+        update: input,
+    };
+    workflow::run(&c, update_customers(), update).await?;
     customer_response(&c, &id.0, &selection).await
 }
 
@@ -195,9 +201,12 @@ async fn create_address(
     body: Body<AddressInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
-    c.require::<CustomerModule>()?
-        .create_address(&id.0, body.0)
-        .await?;
+    let change = AddressChange {
+        customer_id: id.0.clone(),
+        address_id: None,
+        input: body.0,
+    };
+    workflow::run(&c, create_customer_addresses(), change).await?;
     customer_response(&c, &id.0, &selection).await
 }
 
@@ -232,9 +241,12 @@ async fn update_address(
     body: Body<AddressInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
-    c.require::<CustomerModule>()?
-        .update_address(&id.0, &address_id, body.0)
-        .await?;
+    let change = AddressChange {
+        customer_id: id.0.clone(),
+        address_id: Some(address_id.into_inner()),
+        input: body.0,
+    };
+    workflow::run(&c, update_customer_addresses(), change).await?;
     customer_response(&c, &id.0, &selection).await
 }
 
@@ -246,9 +258,16 @@ async fn delete_address(
     id: CustomerId,
     address_id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let customers = c.require::<CustomerModule>()?;
-    customers.delete_address(&id.0, &address_id).await?;
-    let customer = customers.retrieve_customer(&id.0).await?;
+    let change = AddressChange {
+        customer_id: id.0.clone(),
+        address_id: Some(address_id.into_inner()),
+        input: Default::default(),
+    };
+    workflow::run(&c, delete_customer_addresses(), change).await?;
+    let customer = c
+        .require::<CustomerModule>()?
+        .retrieve_customer(&id.0)
+        .await?;
     let selection = Selection::from_fields(STORE_CUSTOMER_FIELDS, None)?;
     let parent = respond::expand_one(&c, "customer", &customer, &selection, STORE).await?;
     Ok(stheno_http::response::deleted_with_parent(

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod catalog;
+mod customer;
 mod links;
 mod products;
 mod support;

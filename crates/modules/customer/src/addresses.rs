@@ -301,4 +301,98 @@ impl CustomerModule {
         self.emit("customer.customer_address.deleted", &[id]).await;
         Ok(())
     }
+
+    /// The ids of the customer's default shipping and billing addresses.
+    pub async fn address_defaults(
+        &self,
+        customer_id: &str,
+    ) -> Result<(Option<String>, Option<String>)> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, bool, bool)> = customer_address::table
+            .filter(customer_address::customer_id.eq(customer_id))
+            .filter(customer_address::deleted_at.is_null())
+            .filter(
+                customer_address::is_default_shipping
+                    .eq(true)
+                    .or(customer_address::is_default_billing.eq(true)),
+            )
+            .select((
+                customer_address::id,
+                customer_address::is_default_shipping,
+                customer_address::is_default_billing,
+            ))
+            .load(&mut conn)
+            .await?;
+        let shipping = rows.iter().find(|r| r.1).map(|r| r.0.clone());
+        let billing = rows.iter().find(|r| r.2).map(|r| r.0.clone());
+        Ok((shipping, billing))
+    }
+
+    /// Make exactly these addresses the customer's defaults (`None`: no
+    /// default), under the customer lock.
+    pub async fn set_address_defaults(
+        &self,
+        customer_id: &str,
+        shipping: Option<String>,
+        billing: Option<String>,
+    ) -> Result<()> {
+        let customer_id = customer_id.to_string();
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, Error, _>(async move |c| {
+            lock_customer(c, &customer_id).await?;
+            let mine = || {
+                customer_address::table
+                    .filter(customer_address::customer_id.eq(&customer_id))
+                    .filter(customer_address::deleted_at.is_null())
+            };
+            diesel::update(mine())
+                .set((
+                    customer_address::is_default_shipping.eq(false),
+                    customer_address::is_default_billing.eq(false),
+                ))
+                .execute(c)
+                .await?;
+            if let Some(id) = &shipping {
+                diesel::update(mine().filter(customer_address::id.eq(id)))
+                    .set(customer_address::is_default_shipping.eq(true))
+                    .execute(c)
+                    .await?;
+            }
+            if let Some(id) = &billing {
+                diesel::update(mine().filter(customer_address::id.eq(id)))
+                    .set(customer_address::is_default_billing.eq(true))
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Delete an address for good (undoing its creation).
+    pub async fn remove_address(&self, customer_id: &str, id: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::delete(
+            customer_address::table
+                .filter(customer_address::id.eq(id))
+                .filter(customer_address::customer_id.eq(customer_id)),
+        )
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Undo [`CustomerModule::delete_address`].
+    pub async fn restore_address(&self, customer_id: &str, id: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::update(
+            customer_address::table
+                .filter(customer_address::id.eq(id))
+                .filter(customer_address::customer_id.eq(customer_id)),
+        )
+        .set(customer_address::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>))
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
 }

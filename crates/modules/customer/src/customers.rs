@@ -207,6 +207,16 @@ impl CustomerModule {
         Ok(())
     }
 
+    /// Delete a customer for good, with its addresses and memberships
+    /// (undoing its creation).
+    pub async fn remove_customer(&self, id: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::delete(customer::table.filter(customer::id.eq(id)))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
     /// The ids of the groups the customer is in.
     pub async fn customer_group_ids(&self, id: &str) -> Result<Vec<String>> {
         let mut conn = self.conn().await?;

@@ -28,7 +28,7 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::db::{DbConn, DbPool};
 use stheno_module_sdk::events::{Event, EventBus};
@@ -81,53 +81,127 @@ pub struct CreateCustomerInput {
 }
 
 /// Changes to a customer; `null` clears a field.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerInput {
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub company_name: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_name: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_name: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub phone: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Nullable<Value>,
 }
 
 /// Address fields, for create (absent = empty) and update (absent = keep,
 /// `null` = clear).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_name: Nullable<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default_shipping: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default_billing: Option<bool>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub company: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_name: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_name: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_1: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_2: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub city: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub country_code: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub province: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub postal_code: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub phone: Nullable<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Nullable<Value>,
 }
 
@@ -164,7 +238,11 @@ pub struct CreateGroupInput {
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroupInput {
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Nullable<Value>,
 }
 
