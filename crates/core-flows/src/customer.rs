@@ -1,13 +1,13 @@
-//! Customers and their addresses: create, update, delete, each undone when
-//! a later step (or a hook handler) fails. Address steps remember which
+//! Customers, their addresses and customer groups: create, update, delete,
+//! memberships, each undone when a later step (or a hook handler) fails. Address steps remember which
 //! addresses were the customer's defaults and put them back, since making
 //! an address a default unsets the old one.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use stheno_customer::{
-    AddressInput, CreateCustomerInput, Customer, CustomerAddress, CustomerModule,
-    UpdateCustomerInput,
+    AddressInput, CreateCustomerInput, CreateGroupInput, Customer, CustomerAddress, CustomerGroup,
+    CustomerModule, UpdateCustomerInput, UpdateGroupInput,
 };
 use stheno_module_sdk::events::Event;
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
@@ -338,4 +338,297 @@ pub fn update_customer_addresses() -> Workflow<AddressChange, CustomerAddress> {
 /// `delete-customer-addresses`.
 pub fn delete_customer_addresses() -> Workflow<AddressChange, String> {
     Workflow::new("delete-customer-addresses").then(DeleteCustomerAddressStep)
+}
+
+// ---- customer groups ---------------------------------------------------------
+
+/// A customer group to create.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewGroup {
+    pub name: String,
+    pub metadata: Option<Value>,
+    pub created_by: Option<String>,
+}
+
+/// `create-customer-groups` (one); ⇐ deleted for good.
+#[derive(Debug, Default)]
+pub struct CreateCustomerGroupStep;
+
+#[async_trait]
+impl Step for CreateCustomerGroupStep {
+    type Input = NewGroup;
+    type Output = CustomerGroup;
+    type CompensateInput = String;
+
+    fn name(&self) -> &str {
+        "create-customer-groups"
+    }
+
+    async fn invoke(
+        &self,
+        g: NewGroup,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<CustomerGroup, String>, StepError> {
+        let group = ctx
+            .module::<CustomerModule>()?
+            .create_group(CreateGroupInput {
+                name: g.name,
+                metadata: g.metadata,
+                created_by: g.created_by,
+            })
+            .await?;
+        ctx.emit(Event::new(
+            "customer-group.created",
+            json!({ "id": group.id }),
+        ));
+        let id = group.id.clone();
+        Ok(StepResponse::with_compensation(group, id))
+    }
+
+    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<CustomerModule>()?.remove_group(&id).await?;
+        Ok(())
+    }
+}
+
+/// Changes to one group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupUpdate {
+    pub id: String,
+    pub update: UpdateGroupInput,
+}
+
+/// `update-customer-groups` (one); ⇐ name and metadata written back.
+#[derive(Debug, Default)]
+pub struct UpdateCustomerGroupStep;
+
+#[async_trait]
+impl Step for UpdateCustomerGroupStep {
+    type Input = GroupUpdate;
+    type Output = CustomerGroup;
+    type CompensateInput = CustomerGroup;
+
+    fn name(&self) -> &str {
+        "update-customer-groups"
+    }
+
+    async fn invoke(
+        &self,
+        u: GroupUpdate,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<CustomerGroup, CustomerGroup>, StepError> {
+        let m = ctx.module::<CustomerModule>()?;
+        let before = m.retrieve_group(&u.id).await?;
+        let after = m.update_group(&u.id, u.update).await?;
+        ctx.emit(Event::new(
+            "customer-group.updated",
+            json!({ "id": after.id }),
+        ));
+        Ok(StepResponse::with_compensation(after, before))
+    }
+
+    async fn compensate(&self, g: CustomerGroup, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<CustomerModule>()?
+            .update_group(
+                &g.id,
+                UpdateGroupInput {
+                    name: Some(g.name.clone()),
+                    metadata: Some(g.metadata.clone()),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// A deleted group and its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeletedGroup {
+    pub id: String,
+    pub members: Vec<String>,
+}
+
+/// `delete-customer-groups` (one, soft, memberships removed); ⇐ the group
+/// and its memberships are back.
+#[derive(Debug, Default)]
+pub struct DeleteCustomerGroupStep;
+
+#[async_trait]
+impl Step for DeleteCustomerGroupStep {
+    type Input = String;
+    type Output = String;
+    type CompensateInput = DeletedGroup;
+
+    fn name(&self) -> &str {
+        "delete-customer-groups"
+    }
+
+    async fn invoke(
+        &self,
+        id: String,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<String, DeletedGroup>, StepError> {
+        let m = ctx.module::<CustomerModule>()?;
+        let members = m.group_customer_ids(&id).await?;
+        m.delete_group(&id).await?;
+        ctx.emit(Event::new("customer-group.deleted", json!({ "id": id })));
+        Ok(StepResponse::with_compensation(
+            id.clone(),
+            DeletedGroup { id, members },
+        ))
+    }
+
+    async fn compensate(&self, d: DeletedGroup, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<CustomerModule>()?
+            .restore_group(&d.id, &d.members)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Memberships to add and remove, seen from a group (`id` is the group,
+/// the lists customers) or from a customer (`id` the customer, the lists
+/// groups).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Memberships {
+    pub id: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub created_by: Option<String>,
+}
+
+/// Which of the touched memberships existed before a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembershipsBefore {
+    pub id: String,
+    /// Added by the batch (were not there): removed again.
+    pub added: Vec<String>,
+    /// Removed by the batch (were there): added again.
+    pub removed: Vec<String>,
+}
+
+/// `link-customers-to-customer-group` (`POST
+/// /admin/customer-groups/:id/customers`); ⇐ exactly the memberships it
+/// changed are changed back.
+#[derive(Debug, Default)]
+pub struct LinkCustomersToGroupStep;
+
+#[async_trait]
+impl Step for LinkCustomersToGroupStep {
+    type Input = Memberships;
+    type Output = String;
+    type CompensateInput = MembershipsBefore;
+
+    fn name(&self) -> &str {
+        "link-customers-to-customer-group"
+    }
+
+    async fn invoke(
+        &self,
+        b: Memberships,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<String, MembershipsBefore>, StepError> {
+        let m = ctx.module::<CustomerModule>()?;
+        let members = m.group_customer_ids(&b.id).await?;
+        m.update_group_customers(&b.id, &b.add, &b.remove, b.created_by.as_deref())
+            .await?;
+        let before = MembershipsBefore {
+            id: b.id.clone(),
+            added: b
+                .add
+                .iter()
+                .filter(|c| !members.contains(c))
+                .cloned()
+                .collect(),
+            removed: b
+                .remove
+                .iter()
+                .filter(|c| members.contains(c))
+                .cloned()
+                .collect(),
+        };
+        Ok(StepResponse::with_compensation(b.id, before))
+    }
+
+    async fn compensate(&self, b: MembershipsBefore, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<CustomerModule>()?
+            .update_group_customers(&b.id, &b.removed, &b.added, None)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `link-customer-groups-to-customer` (`POST
+/// /admin/customers/:id/customer-groups`); ⇐ changed back.
+#[derive(Debug, Default)]
+pub struct LinkGroupsToCustomerStep;
+
+#[async_trait]
+impl Step for LinkGroupsToCustomerStep {
+    type Input = Memberships;
+    type Output = String;
+    type CompensateInput = MembershipsBefore;
+
+    fn name(&self) -> &str {
+        "link-customer-groups-to-customer"
+    }
+
+    async fn invoke(
+        &self,
+        b: Memberships,
+        ctx: &StepContext,
+    ) -> Result<StepResponse<String, MembershipsBefore>, StepError> {
+        let m = ctx.module::<CustomerModule>()?;
+        let groups = m.customer_group_ids(&b.id).await?;
+        m.update_customer_groups(&b.id, &b.add, &b.remove, b.created_by.as_deref())
+            .await?;
+        let before = MembershipsBefore {
+            id: b.id.clone(),
+            added: b
+                .add
+                .iter()
+                .filter(|g| !groups.contains(g))
+                .cloned()
+                .collect(),
+            removed: b
+                .remove
+                .iter()
+                .filter(|g| groups.contains(g))
+                .cloned()
+                .collect(),
+        };
+        Ok(StepResponse::with_compensation(b.id, before))
+    }
+
+    async fn compensate(&self, b: MembershipsBefore, ctx: &StepContext) -> Result<(), StepError> {
+        ctx.module::<CustomerModule>()?
+            .update_customer_groups(&b.id, &b.removed, &b.added, None)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `create-customer-groups`.
+pub fn create_customer_groups() -> Workflow<NewGroup, CustomerGroup> {
+    Workflow::new("create-customer-groups").then(CreateCustomerGroupStep)
+}
+
+/// `update-customer-groups`.
+pub fn update_customer_groups() -> Workflow<GroupUpdate, CustomerGroup> {
+    Workflow::new("update-customer-groups").then(UpdateCustomerGroupStep)
+}
+
+/// `delete-customer-groups`.
+pub fn delete_customer_groups() -> Workflow<String, String> {
+    Workflow::new("delete-customer-groups").then(DeleteCustomerGroupStep)
+}
+
+/// `link-customers-to-customer-group`.
+pub fn link_customers_to_customer_group() -> Workflow<Memberships, String> {
+    Workflow::new("link-customers-to-customer-group").then(LinkCustomersToGroupStep)
+}
+
+/// `link-customer-groups-to-customer`.
+pub fn link_customer_groups_to_customer() -> Workflow<Memberships, String> {
+    Workflow::new("link-customer-groups-to-customer").then(LinkGroupsToCustomerStep)
 }

@@ -1,7 +1,8 @@
 //! Stheno's core workflows (Medusa's `core-flows`): every admin mutation of
 //! a commerce module as a [`Workflow`](stheno_workflow_sdk::Workflow) of
 //! steps that can be undone. [`accounts`] links auth identities to new
-//! customers and users; [`customer`] changes customers and their addresses.
+//! customers and users; [`customer`] changes customers, their addresses and
+//! customer groups; [`user`] admin users and invites.
 //!
 //! Routes never write to a module directly: they run one of these
 //! workflows on the container's engine and answer with its result. Each
@@ -41,3 +42,4 @@
 pub mod accounts;
 pub mod customer;
 pub mod product;
+pub mod user;

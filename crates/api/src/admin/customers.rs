@@ -14,8 +14,10 @@ use crate::customer_fields::{ADMIN_ADDRESS_FIELDS, ADMIN_CUSTOMER_FIELDS, ADMIN_
 use crate::{respond, workflow};
 use stheno_core_flows::accounts;
 use stheno_core_flows::customer::{
-    AddressChange, CustomerUpdate, NewCustomer, create_customer_addresses, create_customers,
-    delete_customer_addresses, update_customer_addresses, update_customers,
+    AddressChange, CustomerUpdate, GroupUpdate, Memberships, NewCustomer, NewGroup,
+    create_customer_addresses, create_customer_groups, create_customers, delete_customer_addresses,
+    delete_customer_groups, link_customer_groups_to_customer, link_customers_to_customer_group,
+    update_customer_addresses, update_customer_groups, update_customers,
 };
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
@@ -169,9 +171,12 @@ async fn create_group(
     body: Body<CreateGroupInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_GROUP_FIELDS)?;
-    let mut input = body.0;
-    input.created_by = Some(auth.0.actor_id);
-    let group = c.require::<CustomerModule>()?.create_group(input).await?;
+    let input = NewGroup {
+        name: body.0.name,
+        metadata: body.0.metadata,
+        created_by: Some(auth.0.actor_id),
+    };
+    let group = workflow::run(&c, create_customer_groups(), input).await?;
     respond::one(
         &c,
         "customer_group",
@@ -208,10 +213,11 @@ async fn update_group(
     body: Body<UpdateGroupInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_GROUP_FIELDS)?;
-    let group = c
-        .require::<CustomerModule>()?
-        .update_group(&id, body.0)
-        .await?;
+    let update = GroupUpdate {
+        id: id.into_inner(),
+        update: body.0,
+    };
+    let group = workflow::run(&c, update_customer_groups(), update).await?;
     respond::one(
         &c,
         "customer_group",
@@ -224,7 +230,7 @@ async fn update_group(
 }
 
 async fn delete_group(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    c.require::<CustomerModule>()?.delete_group(&id).await?;
+    workflow::run(&c, delete_customer_groups(), id.to_string()).await?;
     Ok(response::deleted(&id, "customer_group"))
 }
 
@@ -238,11 +244,14 @@ async fn group_customers(
     body: Body<LinkBatch>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_GROUP_FIELDS)?;
-    let customers = c.require::<CustomerModule>()?;
-    customers
-        .update_group_customers(&id, &body.0.add, &body.0.remove, Some(&auth.0.actor_id))
-        .await?;
-    let group = customers.retrieve_group(&id).await?;
+    let batch = Memberships {
+        id: id.to_string(),
+        add: body.0.add,
+        remove: body.0.remove,
+        created_by: Some(auth.0.actor_id),
+    };
+    workflow::run(&c, link_customers_to_customer_group(), batch).await?;
+    let group = c.require::<CustomerModule>()?.retrieve_group(&id).await?;
     respond::one(
         &c,
         "customer_group",
@@ -273,9 +282,13 @@ async fn customer_groups(
     body: Body<LinkBatch>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    c.require::<CustomerModule>()?
-        .update_customer_groups(&id, &body.0.add, &body.0.remove, Some(&auth.0.actor_id))
-        .await?;
+    let batch = Memberships {
+        id: id.to_string(),
+        add: body.0.add,
+        remove: body.0.remove,
+        created_by: Some(auth.0.actor_id),
+    };
+    workflow::run(&c, link_customer_groups_to_customer(), batch).await?;
     customer_response(&c, &id, &selection).await
 }
 

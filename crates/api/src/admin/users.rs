@@ -9,6 +9,7 @@ use stheno_user::{CreateInviteInput, InviteFilter, UpdateUserInput, UserFilter, 
 
 use crate::{respond, workflow};
 use stheno_core_flows::accounts::{self, AcceptInvite};
+use stheno_core_flows::user as user_flows;
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
@@ -99,7 +100,11 @@ async fn update_user(
     body: Body<UpdateUserInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(USER_FIELDS)?;
-    let user = c.require::<UserModule>()?.update_user(&id, body.0).await?;
+    let update = user_flows::UserUpdate {
+        id: id.into_inner(),
+        update: body.0,
+    };
+    let user = workflow::run(&c, user_flows::update_users(), update).await?;
     respond::one(&c, "user", "user", &user, &selection, ADMIN).await
 }
 
@@ -132,7 +137,7 @@ async fn create_invite(
     body: Body<CreateInviteInput>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(INVITE_FIELDS)?;
-    let invite = c.require::<UserModule>()?.create_invite(body.0).await?;
+    let invite = workflow::run(&c, user_flows::create_invites(), body.0).await?;
     respond::one(&c, "invite", "invite", &invite, &selection, ADMIN).await
 }
 
@@ -152,14 +157,12 @@ async fn resend_invite(
     q: RetrieveQuery,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(INVITE_FIELDS)?;
-    let invite = c.require::<UserModule>()?.refresh_invite_token(&id).await?;
+    let invite = workflow::run(&c, user_flows::refresh_invite_tokens(), id.into_inner()).await?;
     respond::one(&c, "invite", "invite", &invite, &selection, ADMIN).await
 }
 
 async fn delete_invite(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let users = c.require::<UserModule>()?;
-    users.retrieve_invite(&id).await?;
-    users.delete_invite(&id).await?;
+    workflow::run(&c, user_flows::delete_invites(), id.to_string()).await?;
     Ok(response::deleted(&id, "invite"))
 }
 

@@ -240,3 +240,110 @@ async fn address_changes_put_the_old_defaults_back() {
         ["customer_address.updated", "customer_address.deleted"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_and_memberships_are_put_back() {
+    use stheno_core_flows::customer::{
+        GroupUpdate, Memberships, NewGroup, create_customer_groups, delete_customer_groups,
+        link_customer_groups_to_customer, link_customers_to_customer_group, update_customer_groups,
+    };
+    use stheno_customer::GroupFilter;
+
+    let env = env().await;
+    let new = NewGroup {
+        name: "VIP".into(),
+        ..Default::default()
+    };
+    let err = env
+        .engine
+        .run(&create_customer_groups().then(fail()), new.clone())
+        .await
+        .result
+        .unwrap_err();
+    assert!(err.is_reverted(), "{err:?}");
+    let (_, count) = env
+        .m
+        .list_groups(&GroupFilter::default(), Page::default(), &[])
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    let group = env
+        .engine
+        .run(&create_customer_groups(), new)
+        .await
+        .result
+        .unwrap();
+
+    let a = env.m.create_customer(Default::default()).await.unwrap().id;
+    let b = env.m.create_customer(Default::default()).await.unwrap().id;
+    let c = env.m.create_customer(Default::default()).await.unwrap().id;
+    env.m
+        .update_group_customers(&group.id, &[a.clone(), b.clone()], &[], None)
+        .await
+        .unwrap();
+    let members = |env: &Env| {
+        let (m, g) = (env.m.clone(), group.id.clone());
+        async move {
+            let mut ids = m.group_customer_ids(&g).await.unwrap();
+            ids.sort();
+            ids
+        }
+    };
+    let mut before = vec![a.clone(), b.clone()];
+    before.sort();
+
+    // Add c and a (already in), remove b; then fail: a and b, as before.
+    let batch = Memberships {
+        id: group.id.clone(),
+        add: vec![c.clone(), a.clone()],
+        remove: vec![b.clone()],
+        created_by: None,
+    };
+    let err = env
+        .engine
+        .run(&link_customers_to_customer_group().then(fail()), batch)
+        .await
+        .result
+        .unwrap_err();
+    assert!(err.is_reverted(), "{err:?}");
+    assert_eq!(members(&env).await, before);
+
+    // From the customer's side too.
+    let batch = Memberships {
+        id: b.clone(),
+        add: vec![],
+        remove: vec![group.id.clone()],
+        created_by: None,
+    };
+    let err = env
+        .engine
+        .run(&link_customer_groups_to_customer().then(fail()), batch)
+        .await
+        .result
+        .unwrap_err();
+    assert!(err.is_reverted(), "{err:?}");
+    assert_eq!(members(&env).await, before);
+
+    // Rename and delete, each undone.
+    let update = GroupUpdate {
+        id: group.id.clone(),
+        update: serde_json::from_value(json!({"name": "Gold"})).unwrap(),
+    };
+    let err = env
+        .engine
+        .run(&update_customer_groups().then(fail()), update)
+        .await
+        .result
+        .unwrap_err();
+    assert!(err.is_reverted(), "{err:?}");
+    assert_eq!(env.m.retrieve_group(&group.id).await.unwrap().name, "VIP");
+    let err = env
+        .engine
+        .run(&delete_customer_groups().then(fail()), group.id.clone())
+        .await
+        .result
+        .unwrap_err();
+    assert!(err.is_reverted(), "{err:?}");
+    env.m.retrieve_group(&group.id).await.unwrap();
+    assert_eq!(members(&env).await, before);
+}

@@ -9,4 +9,5 @@ mod customer;
 mod links;
 mod products;
 mod support;
+mod user;
 mod variants;

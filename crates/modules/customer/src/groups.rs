@@ -279,4 +279,45 @@ impl CustomerModule {
         })
         .await
     }
+
+    /// The ids of the group's members.
+    pub async fn group_customer_ids(&self, group_id: &str) -> Result<Vec<String>> {
+        let mut conn = self.conn().await?;
+        Ok(customer_group_customer::table
+            .filter(customer_group_customer::customer_group_id.eq(group_id))
+            .filter(customer_group_customer::deleted_at.is_null())
+            .select(customer_group_customer::customer_id)
+            .load(&mut conn)
+            .await?)
+    }
+
+    /// Delete a group for good (undoing its creation).
+    pub async fn remove_group(&self, id: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::delete(customer_group::table.filter(customer_group::id.eq(id)))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Undo [`CustomerModule::delete_group`]: the group and its memberships
+    /// of `members` (those still live).
+    pub async fn restore_group(&self, id: &str, members: &[String]) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::update(customer_group::table.filter(customer_group::id.eq(id)))
+            .set(customer_group::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>))
+            .execute(&mut conn)
+            .await?;
+        drop(conn);
+        let live: Vec<String> = {
+            let mut conn = self.conn().await?;
+            customer::table
+                .filter(customer::id.eq_any(members))
+                .filter(customer::deleted_at.is_null())
+                .select(customer::id)
+                .load(&mut conn)
+                .await?
+        };
+        self.update_group_customers(id, &live, &[], None).await
+    }
 }

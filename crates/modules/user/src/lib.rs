@@ -105,21 +105,37 @@ impl CreateUserInput {
 }
 
 /// Changes to a user; `null` clears a field. The email cannot change.
-#[derive(Debug, Clone, Default, Deserialize, AsChangeset)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize, AsChangeset)]
 #[diesel(table_name = user)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserInput {
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub avatar_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    #[serde(
+        default,
+        deserialize_with = "stheno_module_sdk::input::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<Option<Value>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInviteInput {
     pub email: String,
@@ -461,6 +477,40 @@ impl UserModule {
         .await
         .optional()?
         .ok_or_else(|| Error::unauthorized("The invite token is invalid or expired"))
+    }
+
+    /// Delete an invite for good (undoing its creation).
+    pub async fn remove_invite(&self, id: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::delete(invite::table.filter(invite::id.eq(id)))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Undo [`UserModule::delete_invite`].
+    pub async fn restore_invite(&self, id: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::update(invite::table.filter(invite::id.eq(id)))
+            .set(invite::deleted_at.eq(None::<chrono::DateTime<Utc>>))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Put back an invite's token and expiry (undoing a resend).
+    pub async fn set_invite_token(
+        &self,
+        id: &str,
+        token: &str,
+        expires_at: chrono::DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::update(invite::table.filter(invite::id.eq(id)))
+            .set((invite::token.eq(token), invite::expires_at.eq(expires_at)))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
     }
 
     /// Undo [`UserModule::accept_invite`] (creating the user failed).
