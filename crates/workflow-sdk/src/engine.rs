@@ -28,6 +28,31 @@ use crate::step::{Data, DynStep, Step, StepAction, StepContext, StepError, StepO
 use crate::store::{Claim, ExecutionStore, InMemoryStore};
 use crate::workflow::{Stage, Workflow, WorkflowDef};
 
+/// A change in a run, broadcast to [`WorkflowEngine::subscribe`]rs (the
+/// admin executions subscription streams them). `event_type` is Medusa's:
+/// `onStepBegin`, `onStepSuccess`, `onStepFailure`, `onStepAwaiting`,
+/// `onCompensateStepSuccess`, `onCompensateStepFailure`, `onFinish`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowNotification {
+    pub event_type: &'static str,
+    pub workflow_id: String,
+    pub transaction_id: String,
+    /// `{id: "_root.<step>", name, state}` for step events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<Value>,
+    /// A step's output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<Value>,
+    /// The run's output (`onFinish` of a run that succeeded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Value>,
+    /// `onFinish`: the run's final state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<TransactionState>,
+}
+
 /// One step of a run, in the order steps started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
@@ -388,6 +413,7 @@ struct Inner {
     retention: Duration,
     lease: Duration,
     owner: String,
+    notifications: tokio::sync::broadcast::Sender<WorkflowNotification>,
 }
 
 impl fmt::Debug for WorkflowEngine {
@@ -447,6 +473,7 @@ impl WorkflowEngine {
                 retention: Duration::from_secs(24 * 60 * 60),
                 lease: Duration::from_secs(30),
                 owner: format!("engine-{}", ulid::Ulid::new()),
+                notifications: tokio::sync::broadcast::channel(1024).0,
             }),
         }
     }
@@ -501,6 +528,13 @@ impl WorkflowEngine {
 
     pub fn services(&self) -> &Services {
         &self.inner.services
+    }
+
+    /// Changes of the runs this engine drives, as they happen. In-process
+    /// only: runs driven by other instances are not seen. A receiver that
+    /// falls more than 1024 notifications behind misses the oldest.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<WorkflowNotification> {
+        self.inner.notifications.subscribe()
     }
     pub fn locking(&self) -> &Arc<dyn Locking> {
         &self.inner.locking
@@ -1072,6 +1106,40 @@ impl Run {
         }
     }
 
+    /// Broadcast a change if anyone listens.
+    fn notify(
+        &self,
+        event_type: &'static str,
+        step: Option<(&str, StepState)>,
+        response: Option<&Value>,
+        errors: Vec<Value>,
+    ) {
+        let sender = &self.engine.inner.notifications;
+        if sender.receiver_count() == 0 {
+            return;
+        }
+        let (workflow_id, transaction_id, finished) = self.with(|e| {
+            let finished = (event_type == "onFinish").then(|| (e.state, e.result.clone()));
+            (e.workflow_id.clone(), e.transaction_id.clone(), finished)
+        });
+        let (state, result) = match finished {
+            Some((state, result)) => (Some(state), result),
+            None => (None, None),
+        };
+        let _ = sender.send(WorkflowNotification {
+            event_type,
+            workflow_id,
+            transaction_id,
+            step: step.map(|(name, state)| {
+                serde_json::json!({ "id": format!("_root.{name}"), "name": name, "state": state.as_str() })
+            }),
+            response: response.cloned(),
+            result,
+            errors,
+            state,
+        });
+    }
+
     fn is_lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
     }
@@ -1171,10 +1239,18 @@ impl Run {
         });
         self.checkpoint().await;
         let execution = self.with(|e| e.clone());
-        if let Err(err) = &RawOutcome::from_execution(&execution, false).result {
+        let errors: Vec<Value> = execution
+            .error
+            .iter()
+            .chain(&execution.compensation_failures)
+            .map(|e| serde_json::to_value(e).unwrap_or_default())
+            .collect();
+        self.notify("onFinish", None, None, errors);
+        let outcome = RawOutcome::from_execution(&execution, false);
+        if let Err(err) = &outcome.result {
             tracing::warn!(error = %err, "workflow reverted");
         }
-        RawOutcome::from_execution(&execution, false)
+        outcome
     }
 
     /// Emit the held events of a top-level run; a nested run hands them to
@@ -1335,6 +1411,12 @@ impl Run {
         if self.is_lost() {
             return Err(Stop::Lost);
         }
+        self.notify(
+            "onStepBegin",
+            Some((name, StepState::Invoking)),
+            None,
+            Vec::new(),
+        );
         let options = step.options();
         let (result, attempts) =
             with_retries(options, name, attempts_before + 1, |attempt| async move {
@@ -1362,6 +1444,12 @@ impl Run {
                     c.events = events;
                     c.no_compensation = options.no_compensation;
                 });
+                self.notify(
+                    "onStepSuccess",
+                    Some((name, StepState::Done)),
+                    Some(&output),
+                    Vec::new(),
+                );
                 Ok(output)
             }
             Err(AttemptFailure::Error(err)) if err.is_awaiting() && options.asynchronous => {
@@ -1375,6 +1463,12 @@ impl Run {
                     c.attempts = attempts;
                     c.deadline = deadline;
                 });
+                self.notify(
+                    "onStepAwaiting",
+                    Some((name, StepState::Waiting)),
+                    None,
+                    Vec::new(),
+                );
                 Err(Stop::Pending)
             }
             Err(failure) => {
@@ -1385,6 +1479,9 @@ impl Run {
                     c.attempts = attempts;
                     c.error = Some(StoredError::new(Some(name), "invoke", &error));
                 });
+                let stored = serde_json::to_value(StoredError::new(Some(name), "invoke", &error))
+                    .unwrap_or_default();
+                self.notify("onStepFailure", Some((name, state)), None, vec![stored]);
                 Err(Stop::Failed {
                     step: Some(name.to_string()),
                     error,
@@ -1483,6 +1580,12 @@ impl Run {
                 Ok(()) => {
                     self.set_state(&name, StepState::Reverted);
                     self.with(|e| e.compensated.push(name.clone()));
+                    self.notify(
+                        "onCompensateStepSuccess",
+                        Some((&name, StepState::Reverted)),
+                        None,
+                        Vec::new(),
+                    );
                 }
                 Err(AttemptFailure::Error(err)) if err.is_no_compensation() => {
                     self.set_state(&name, StepState::Reverted);
@@ -1490,6 +1593,15 @@ impl Run {
                 Err(failure) => {
                     let (_, error) = self.failure(&name, failure);
                     tracing::error!(step = %name, %error, "compensation failed");
+                    let stored =
+                        serde_json::to_value(StoredError::new(Some(&name), "compensate", &error))
+                            .unwrap_or_default();
+                    self.notify(
+                        "onCompensateStepFailure",
+                        Some((&name, StepState::Failed)),
+                        None,
+                        vec![stored],
+                    );
                     self.compensation_failed(&name, error);
                 }
             }

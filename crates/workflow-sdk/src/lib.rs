@@ -132,7 +132,10 @@ mod step;
 pub mod store;
 mod workflow;
 
-pub use engine::{CompensationFailure, StepRecord, WorkflowEngine, WorkflowError, WorkflowOutcome};
+pub use engine::{
+    CompensationFailure, StepRecord, WorkflowEngine, WorkflowError, WorkflowNotification,
+    WorkflowOutcome,
+};
 pub use execution::{Execution, ExecutionFilter, StepState, TransactionState};
 pub use lock::{acquire_lock, release_lock};
 pub use registry::{ErasedWorkflow, Hook, HookHandler, HookRegistration, WorkflowRegistration};

@@ -1,5 +1,6 @@
 //! `/admin/workflows-executions`: stored workflow runs, running a registered
-//! workflow by name, and answering an asynchronous step.
+//! workflow by name, answering an asynchronous step, and following runs as
+//! Server-Sent Events.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -10,12 +11,23 @@ use stheno_module_sdk::Error;
 use stheno_module_sdk::list::OneOrMany;
 use stheno_module_sdk::time::to_iso;
 use stheno_workflow_sdk::{
-    Execution, ExecutionFilter, StepState, TransactionState, WorkflowOutcome,
+    Execution, ExecutionFilter, StepState, TransactionState, WorkflowNotification, WorkflowOutcome,
 };
+use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/workflows-executions", web::get().to(list))
         .route("/workflows-executions/{id}", web::get().to(retrieve))
+        // Before `{workflow_id}/{transaction_id}`, which would take
+        // `subscribe` for a transaction id.
+        .route(
+            "/workflows-executions/{workflow_id}/subscribe",
+            web::get().to(subscribe),
+        )
+        .route(
+            "/workflows-executions/{workflow_id}/{transaction_id}/subscribe",
+            web::get().to(subscribe_transaction),
+        )
         .route(
             "/workflows-executions/{workflow_id}/{transaction_id}",
             web::get().to(retrieve_by_transaction),
@@ -295,4 +307,65 @@ async fn step_failure(
         )
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "success": true })))
+}
+
+/// `GET …/:workflow_id/subscribe`: every change of the workflow's runs
+/// driven by this process, as Server-Sent Events (`event: <type>`,
+/// `data: {event_type, workflow_id, transaction_id, step?, response?,
+/// result?, errors?}`). Open until the client goes away.
+async fn subscribe(c: web::Data<Container>, workflow_id: web::Path<String>) -> HttpResponse {
+    events(c.workflows().subscribe(), workflow_id.into_inner(), None)
+}
+
+/// `GET …/:workflow_id/:transaction_id/subscribe`: the changes of one run;
+/// the stream ends after its `onFinish`.
+async fn subscribe_transaction(
+    c: web::Data<Container>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (workflow_id, transaction_id) = path.into_inner();
+    events(c.workflows().subscribe(), workflow_id, Some(transaction_id))
+}
+
+fn events(
+    changes: Receiver<WorkflowNotification>,
+    workflow_id: String,
+    transaction_id: Option<String>,
+) -> HttpResponse {
+    let stream = futures::stream::unfold(Some(changes), move |changes| {
+        let workflow_id = workflow_id.clone();
+        let transaction_id = transaction_id.clone();
+        async move {
+            let mut changes = changes?;
+            loop {
+                let change = match changes.recv().await {
+                    Ok(change) => change,
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "workflow subscription fell behind");
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return None,
+                };
+                let wanted = change.workflow_id == workflow_id
+                    && transaction_id
+                        .as_ref()
+                        .is_none_or(|t| *t == change.transaction_id);
+                if !wanted {
+                    continue;
+                }
+                let last = transaction_id.is_some() && change.event_type == "onFinish";
+                let data = serde_json::to_string(&change).unwrap_or_default();
+                let frame =
+                    web::Bytes::from(format!("event: {}\ndata: {data}\n\n", change.event_type));
+                let next = (!last).then_some(changes);
+                return Some((Ok::<_, actix_web::Error>(frame), next));
+            }
+        }
+    });
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        // Not compressed: a compressor would hold events back.
+        .insert_header(("content-encoding", "identity"))
+        .streaming(stream)
 }

@@ -647,3 +647,52 @@ async fn wait_until_invoking(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+#[tokio::test]
+async fn subscribers_see_each_step_and_the_finish() {
+    let log = Log::default();
+    let (engine, _) = engine();
+    let mut changes = engine.subscribe();
+    let workflow = Workflow::<u32>::new("watched")
+        .then(probe("first", &log))
+        .then(probe("second", &log).fail(Fail::Permanent));
+    engine
+        .run_with_id(&workflow, "tx", 0)
+        .await
+        .result
+        .unwrap_err();
+    let mut seen = Vec::new();
+    while let Ok(change) = changes.try_recv() {
+        assert_eq!(
+            (change.workflow_id.as_str(), change.transaction_id.as_str()),
+            ("watched", "tx")
+        );
+        let step = change
+            .step
+            .as_ref()
+            .map(|s| s["name"].as_str().unwrap().to_string());
+        seen.push(format!(
+            "{} {}",
+            change.event_type,
+            step.unwrap_or_default()
+        ));
+        if change.event_type == "onStepSuccess" {
+            assert_eq!(change.response, Some(json!(1)));
+        }
+        if change.event_type == "onFinish" {
+            assert_eq!(change.state, Some(TransactionState::Reverted));
+            assert_eq!(change.errors[0]["message"], "second refused");
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "onStepBegin first",
+            "onStepSuccess first",
+            "onStepBegin second",
+            "onStepFailure second",
+            "onCompensateStepSuccess first",
+            "onFinish ",
+        ]
+    );
+}
