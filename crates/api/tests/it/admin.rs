@@ -81,6 +81,8 @@ async fn admin_routes_require_auth() {
         (Method::GET, "/admin/workflows-executions"),
         (Method::GET, "/admin/workflows-executions/e"),
         (Method::GET, "/admin/workflows-executions/w/t"),
+        (Method::GET, "/admin/workflows-executions/w/subscribe"),
+        (Method::GET, "/admin/workflows-executions/w/t/subscribe"),
         (Method::POST, "/admin/workflows-executions/w/run"),
         (Method::POST, "/admin/workflows-executions/w/steps/success"),
         (Method::POST, "/admin/workflows-executions/w/steps/failure"),
