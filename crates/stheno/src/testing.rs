@@ -41,6 +41,25 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
+/// A streaming response opened by [`TestApp::admin_stream`].
+pub struct TestStream {
+    pub status: u16,
+    pub headers: actix_web::http::header::HeaderMap,
+    body: actix_web::body::BoxBody,
+}
+
+impl TestStream {
+    /// The whole body, once the stream ends; `None` if it has not ended
+    /// within `limit`.
+    pub async fn text(self, limit: std::time::Duration) -> Option<String> {
+        let bytes = tokio::time::timeout(limit, actix_web::body::to_bytes(self.body))
+            .await
+            .ok()?
+            .ok()?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
 /// A response: status, parsed JSON body (or the text as a JSON string) and
 /// the number of SQL statements the request ran.
 #[derive(Debug)]
@@ -108,6 +127,26 @@ impl TestApp {
             body,
             queries,
             headers,
+        }
+    }
+
+    /// Open a streaming admin `GET` (Server-Sent Events): the status and
+    /// headers now, the body with [`TestStream::text`] while other requests
+    /// run.
+    pub async fn admin_stream(&self, path: &str) -> TestStream {
+        let service = test::init_service(stheno_http::server::app(
+            self.container.clone(),
+            self.routes.clone(),
+        ))
+        .await;
+        let req = TestRequest::get()
+            .uri(path)
+            .insert_header(("authorization", format!("Bearer {}", self.admin_token)));
+        let res = test::call_service(&service, req.to_request()).await;
+        TestStream {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: actix_web::body::MessageBody::boxed(res.into_body()),
         }
     }
 

@@ -260,3 +260,57 @@ async fn workflow_execution_routes_reject_bad_requests() {
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.body["acknowledgement"]["hasFailed"], true);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_can_be_followed_as_server_sent_events() {
+    let app = TestApp::new().await.unwrap();
+    let one_run = app
+        .admin_stream("/admin/workflows-executions/test-doubling/tx-s/subscribe")
+        .await;
+    assert_eq!(one_run.status, 200);
+    assert_eq!(
+        one_run.headers.get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    let every_run = app
+        .admin_stream("/admin/workflows-executions/test-doubling/subscribe")
+        .await;
+    assert_eq!(every_run.status, 200);
+
+    let res = app
+        .admin_post(
+            "/admin/workflows-executions/test-doubling/run",
+            json!({"input": 4, "transaction_id": "tx-s"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+
+    // The run's stream ends after its onFinish.
+    let text = one_run
+        .text(std::time::Duration::from_secs(5))
+        .await
+        .expect("the stream of one run ends when it finishes");
+    let frames: Vec<(&str, Value)> = text
+        .split("\n\n")
+        .filter(|f| !f.is_empty())
+        .map(|frame| {
+            let (event, data) = frame.split_once('\n').unwrap();
+            let data: Value = serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
+            (event.strip_prefix("event: ").unwrap(), data)
+        })
+        .collect();
+    let events: Vec<&str> = frames.iter().map(|(e, _)| *e).collect();
+    assert_eq!(events, ["onStepBegin", "onStepSuccess", "onFinish"]);
+    assert_eq!(frames[1].1["step"]["id"], "_root.double");
+    assert_eq!(frames[1].1["response"], 8);
+    assert_eq!(frames[2].1["result"], 8);
+    assert_eq!(frames[2].1["transaction_id"], "tx-s");
+
+    // The workflow's stream stays open for the next runs.
+    assert!(
+        every_run
+            .text(std::time::Duration::from_millis(100))
+            .await
+            .is_none()
+    );
+}
