@@ -14,6 +14,53 @@ use crate::{
     CreateGroupInput, CustomerModule, GroupFilter, UpdateGroupInput, duplicate, not_found,
 };
 
+/// Remove the memberships of `customers` in `groups` (every pair).
+async fn unlink(
+    c: &mut diesel_async::AsyncPgConnection,
+    customers: &[String],
+    groups: &[String],
+) -> Result<()> {
+    if customers.is_empty() || groups.is_empty() {
+        return Ok(());
+    }
+    diesel::delete(
+        customer_group_customer::table
+            .filter(customer_group_customer::customer_id.eq_any(customers))
+            .filter(customer_group_customer::customer_group_id.eq_any(groups)),
+    )
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Add `(customer, group)` memberships; existing ones are left alone.
+async fn link(
+    c: &mut diesel_async::AsyncPgConnection,
+    pairs: &[(&str, &str)],
+    created_by: Option<&str>,
+) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = pairs
+        .iter()
+        .map(|(customer_id, group_id)| {
+            (
+                customer_group_customer::id.eq(generate_id(prefix::GROUP_CUSTOMER)),
+                customer_group_customer::customer_id.eq(*customer_id),
+                customer_group_customer::customer_group_id.eq(*group_id),
+                customer_group_customer::created_by.eq(created_by),
+            )
+        })
+        .collect();
+    diesel::insert_into(customer_group_customer::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 fn filtered(f: &GroupFilter) -> customer_group::BoxedQuery<'_, Pg> {
     let mut q = customer_group::table
         .into_boxed()
@@ -181,33 +228,13 @@ impl CustomerModule {
             if let Some(missing) = wanted.iter().find(|id| !found.contains(id)) {
                 return Err(not_found("Customer", missing));
             }
-            if !remove.is_empty() {
-                diesel::delete(
-                    customer_group_customer::table
-                        .filter(customer_group_customer::customer_group_id.eq(&group_id))
-                        .filter(customer_group_customer::customer_id.eq_any(&remove)),
-                )
-                .execute(c)
-                .await?;
-            }
-            if !add.is_empty() {
-                let rows: Vec<_> = add
-                    .iter()
-                    .map(|customer_id| {
-                        (
-                            customer_group_customer::id.eq(generate_id(prefix::GROUP_CUSTOMER)),
-                            customer_group_customer::customer_id.eq(customer_id),
-                            customer_group_customer::customer_group_id.eq(&group_id),
-                            customer_group_customer::created_by.eq(created_by.clone()),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(customer_group_customer::table)
-                    .values(&rows)
-                    .on_conflict_do_nothing()
-                    .execute(c)
-                    .await?;
-            }
+            let group = std::slice::from_ref(&group_id);
+            unlink(c, &remove, group).await?;
+            let pairs: Vec<(&str, &str)> = add
+                .iter()
+                .map(|m| (m.as_str(), group_id.as_str()))
+                .collect();
+            link(c, &pairs, created_by.as_deref()).await?;
             Ok(())
         })
         .await
@@ -248,33 +275,13 @@ impl CustomerModule {
             if let Some(missing) = wanted.iter().find(|id| !groups.contains(id)) {
                 return Err(not_found("CustomerGroup", missing));
             }
-            if !remove.is_empty() {
-                diesel::delete(
-                    customer_group_customer::table
-                        .filter(customer_group_customer::customer_id.eq(&customer_id))
-                        .filter(customer_group_customer::customer_group_id.eq_any(&remove)),
-                )
-                .execute(c)
-                .await?;
-            }
-            if !add.is_empty() {
-                let rows: Vec<_> = add
-                    .iter()
-                    .map(|group_id| {
-                        (
-                            customer_group_customer::id.eq(generate_id(prefix::GROUP_CUSTOMER)),
-                            customer_group_customer::customer_id.eq(&customer_id),
-                            customer_group_customer::customer_group_id.eq(group_id),
-                            customer_group_customer::created_by.eq(created_by.clone()),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(customer_group_customer::table)
-                    .values(&rows)
-                    .on_conflict_do_nothing()
-                    .execute(c)
-                    .await?;
-            }
+            let member = std::slice::from_ref(&customer_id);
+            unlink(c, member, &remove).await?;
+            let pairs: Vec<(&str, &str)> = add
+                .iter()
+                .map(|g| (customer_id.as_str(), g.as_str()))
+                .collect();
+            link(c, &pairs, created_by.as_deref()).await?;
             Ok(())
         })
         .await
