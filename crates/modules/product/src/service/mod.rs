@@ -152,20 +152,6 @@ fn entity_words(table: &str) -> String {
     }
 }
 
-/// `%text%` for ILIKE, with LIKE wildcards in `text` escaped.
-pub(crate) fn contains_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// Medusa's `toHandle`: kebab-case, lower case, only URL-safe characters.
 pub(crate) fn to_handle(text: &str) -> String {
     use heck::ToKebabCase;
@@ -175,37 +161,9 @@ pub(crate) fn to_handle(text: &str) -> String {
         .collect()
 }
 
-/// Apply an `order` list to a boxed query. Unknown fields are rejected the
-/// way Medusa rejects them; `id` always breaks ties so pages are stable.
-macro_rules! apply_order {
-    (
-        $query:expr, $order:expr,
-        default: $default:expr, tiebreak: $tiebreak:expr,
-        { $($name:literal => $col:expr),+ $(,)? }
-    ) => {{
-        use stheno_module_sdk::list::Direction;
-        let mut query = $query;
-        let order: &[stheno_module_sdk::list::OrderBy] = $order;
-        if order.is_empty() {
-            query = query.then_order_by($default);
-        }
-        for entry in order {
-            query = match (entry.field.as_str(), entry.direction) {
-                $(
-                    ($name, Direction::Asc) => query.then_order_by($col.asc()),
-                    ($name, Direction::Desc) => query.then_order_by($col.desc()),
-                )+
-                (field, _) => {
-                    return Err(stheno_module_sdk::Error::invalid_data(format!(
-                        "Order field {field} is not valid"
-                    )))
-                }
-            };
-        }
-        query.then_order_by($tiebreak)
-    }};
-}
-pub(crate) use apply_order;
+// The SDK's ordering macro and `q` pattern, under the paths the services use.
+pub(crate) use stheno_module_sdk::apply_order;
+pub(crate) use stheno_module_sdk::list::contains_pattern;
 
 /// Apply a [`DateFilter`](stheno_module_sdk::list::DateFilter) to a column of
 /// a boxed query.
