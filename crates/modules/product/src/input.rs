@@ -22,20 +22,9 @@ impl From<&str> for IdRef {
     }
 }
 
-/// For update fields that may be cleared: a missing field is `None`, `null`
-/// is `Some(None)`, a value is `Some(Some(v))`.
-///
-/// Use as `#[serde(default, deserialize_with = "crate::input::nullable",
-/// skip_serializing_if = "Option::is_none")]`: skipping `None` when
-/// serialising keeps "absent" and `null` apart when an input travels as JSON
-/// (workflow step inputs do).
-pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
+/// Update fields that may be cleared (`None` absent, `Some(None)` null):
+/// the SDK's helper, under the path the inputs name.
+pub(crate) use stheno_module_sdk::input::nullable;
 
 /// A filter value given once (`status=draft`) or as a list
 /// (`status[]=draft&status[]=published`).
