@@ -1148,11 +1148,7 @@ impl Run {
     /// finishes it.
     fn abandoned(&self) -> RawOutcome {
         let execution = self.with(|e| e.clone());
-        let error = Error::conflict(format!(
-            "Workflow {} transaction {} is being run by another process",
-            execution.workflow_id, execution.transaction_id
-        ))
-        .with_code("lost_lease");
+        let error = crate::store::lost_lease(&execution);
         RawOutcome {
             result: Err(WorkflowError::new(
                 &execution.workflow_id,

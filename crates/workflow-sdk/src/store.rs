@@ -122,7 +122,9 @@ impl InMemoryStore {
     }
 }
 
-fn lost_lease(e: &Execution) -> stheno_module_sdk::Error {
+/// The error a store's [`save`](ExecutionStore::save) answers when `e`'s
+/// lease belongs to someone else (code `lost_lease`; the engine stops).
+pub fn lost_lease(e: &Execution) -> stheno_module_sdk::Error {
     stheno_module_sdk::Error::conflict(format!(
         "Workflow {} transaction {} is being run by another process",
         e.workflow_id, e.transaction_id

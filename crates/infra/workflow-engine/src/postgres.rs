@@ -11,7 +11,7 @@ use serde_json::Value;
 use stheno_module_sdk::Error;
 use stheno_module_sdk::Result;
 use stheno_module_sdk::db::DbPool;
-use stheno_workflow_sdk::store::{Claim, ExecutionStore};
+use stheno_workflow_sdk::store::{Claim, ExecutionStore, lost_lease};
 use stheno_workflow_sdk::{Execution, ExecutionFilter};
 
 /// Stores runs in PostgreSQL. Every checkpoint is one `UPDATE` guarded by
@@ -187,11 +187,7 @@ impl ExecutionStore for PgStore {
         .execute(&mut conn)
         .await?;
         if updated == 0 {
-            return Err(Error::conflict(format!(
-                "Workflow {} transaction {} is being run by another process",
-                execution.workflow_id, execution.transaction_id
-            ))
-            .with_code("lost_lease"));
+            return Err(lost_lease(execution));
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use deadpool_redis::redis::{self, AsyncCommands};
 use deadpool_redis::{Config, Pool, Runtime};
 use stheno_module_sdk::{Error, Result};
-use stheno_workflow_sdk::store::{Claim, ExecutionStore};
+use stheno_workflow_sdk::store::{Claim, ExecutionStore, lost_lease};
 use stheno_workflow_sdk::{Execution, ExecutionFilter};
 
 const PREFIX: &str = "stheno:wf:";
@@ -247,11 +247,7 @@ impl ExecutionStore for RedisStore {
             .await
             .map_err(redis_error)?;
         if saved == 0 {
-            return Err(Error::conflict(format!(
-                "Workflow {} transaction {} is being run by another process",
-                execution.workflow_id, execution.transaction_id
-            ))
-            .with_code("lost_lease"));
+            return Err(lost_lease(execution));
         }
         Ok(())
     }
