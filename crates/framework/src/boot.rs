@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use stheno_module_sdk::ModuleRegistration;
 use stheno_module_sdk::events::{EventBus, HoldingEventBus};
+use stheno_module_sdk::link::{LinkDef, Links};
 use stheno_module_sdk::module::ModuleContext;
 use stheno_workflow_sdk::store::{ExecutionStore, InMemoryStore, StoreContext, store_providers};
 
@@ -114,6 +115,7 @@ pub async fn boot(
     }
     let pool = database::connect(&config.database_url, config.database_pool_size).await?;
 
+    let links: Arc<[&'static LinkDef]> = migrate::active_links(&modules).into();
     let mut built = Vec::with_capacity(modules.len());
     let mut sources = Vec::new();
     for reg in &modules {
@@ -125,7 +127,8 @@ pub async fn boot(
         // Modules emit through a bus that holds events raised inside a
         // workflow step until the workflow succeeds.
         let module_events: Arc<dyn EventBus> = Arc::new(HoldingEventBus::new(events.clone()));
-        let ctx = ModuleContext::new(reg.key, pool.clone(), options, module_events);
+        let ctx = ModuleContext::new(reg.key, pool.clone(), options, module_events)
+            .with_links(links.clone());
         let module = (reg.build)(ctx).await.map_err(|error| BootError::Module {
             key: reg.key,
             error,
@@ -136,12 +139,19 @@ pub async fn boot(
     let keys: Vec<&str> = built.iter().map(|(k, _, _)| *k).collect();
     let (engine, store) = workflow_store(&config, &pool).await?;
     tracing::info!(modules = ?keys, workflow_engine = %engine, elapsed_ms = started.elapsed().as_millis() as u64, "modules ready");
+    let link_service = Links::new(
+        pool.clone(),
+        Arc::new(HoldingEventBus::new(events.clone())),
+        links.clone(),
+    );
+    let query = Query::new(sources).with_links(pool.clone(), &links);
     Ok(Container::new(
         config,
         pool,
         events,
         built,
-        Query::new(sources),
+        query,
+        link_service,
         store,
     ))
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use stheno_module_sdk::db::DbPool;
 use stheno_module_sdk::events::EventBus;
+use stheno_module_sdk::link::Links;
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, Module};
 use stheno_workflow_sdk::{ExecutionStore, WorkflowEngine};
@@ -38,6 +39,7 @@ impl Container {
         events: Arc<dyn EventBus>,
         modules: Vec<(&'static str, TypeId, Arc<dyn Any + Send + Sync>)>,
         query: Query,
+        links: Links,
         workflow_store: Arc<dyn ExecutionStore>,
     ) -> Self {
         let keys = modules.iter().map(|(k, _, _)| *k).collect();
@@ -46,6 +48,7 @@ impl Container {
             .into_iter()
             .fold(Services::builder(), |b, (_, t, m)| b.with_erased(t, m))
             .with(query.clone())
+            .with(Arc::new(links))
             .with(Arc::new(db.clone()))
             .build();
         let workflows = WorkflowEngine::new(events.clone())
@@ -133,6 +136,14 @@ impl Container {
     }
 
     /// Query: follows relations named in `fields` across module entities.
+    /// The link service: create, dismiss and list rows of the active links.
+    pub fn links(&self) -> Arc<Links> {
+        self.inner
+            .services
+            .get::<Links>()
+            .expect("the container always holds the link service")
+    }
+
     pub fn query(&self) -> &Query {
         &self.inner.query
     }

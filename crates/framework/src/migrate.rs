@@ -82,7 +82,10 @@ fn run_blocking(
     .map_err(book)?;
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .map_err(book)?;
-    let result = apply_all(&mut conn, modules);
+    let result = apply_all(&mut conn, modules).and_then(|mut applied| {
+        applied.extend(apply_links(&mut conn, modules)?);
+        Ok(applied)
+    });
     let unlock = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
     let applied = result?;
     unlock.map_err(book)?;
@@ -136,6 +139,80 @@ fn apply_all(
             applied.push(Applied {
                 module: module.key,
                 version,
+            });
+        }
+    }
+    Ok(applied)
+}
+
+/// The links whose two modules are among `modules`.
+pub fn active_links(
+    modules: &[&'static ModuleRegistration],
+) -> Vec<&'static stheno_module_sdk::link::LinkDef> {
+    let keys: Vec<&str> = modules.iter().map(|m| m.key).collect();
+    let mut links: Vec<_> = stheno_module_sdk::link::registered_links()
+        .filter(|l| l.is_active(&keys))
+        .collect();
+    links.sort_by_key(|l| l.table_name());
+    links.dedup_by_key(|l| l.table_name());
+    links
+}
+
+/// Create the tables of the active links (idempotent DDL, so a link that
+/// gains an extra column gets it), recorded as module `link`, version = the
+/// table name, when first created.
+fn apply_links(
+    conn: &mut AsyncConnectionWrapper<AsyncPgConnection>,
+    modules: &[&'static ModuleRegistration],
+) -> Result<Vec<Applied>, MigrationError> {
+    let mut applied = Vec::new();
+    let done: Vec<String> =
+        diesel::sql_query("SELECT version FROM stheno_migrations WHERE module = 'link'")
+            .load::<Version>(conn)
+            .map_err(|e| MigrationError::Bookkeeping(e.to_string()))?
+            .into_iter()
+            .map(|v| v.version)
+            .collect();
+    for link in active_links(modules) {
+        let table = link.table_name();
+        let mut sql = link.create_sql();
+        for extra in link.extra_columns {
+            let mut col = format!(
+                "ALTER TABLE \"{table}\" ADD COLUMN IF NOT EXISTS \"{}\" {}",
+                extra.name,
+                extra.ty.sql()
+            );
+            if !extra.nullable {
+                col.push_str(" NOT NULL");
+            }
+            if let Some(d) = extra.default_sql {
+                col.push_str(&format!(" DEFAULT {d}"));
+            }
+            sql.push_str(&col);
+            sql.push_str(";\n");
+        }
+        let fail = |reason: String| MigrationError::Failed {
+            module: "link".into(),
+            version: table.clone(),
+            reason,
+        };
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            c.batch_execute(&sql)?;
+            if !done.contains(&table) {
+                diesel::sql_query(
+                    "INSERT INTO stheno_migrations (module, version) VALUES ('link', $1)",
+                )
+                .bind::<Text, _>(&table)
+                .execute(c)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| fail(e.to_string()))?;
+        if !done.contains(&table) {
+            tracing::info!(link = %table, "link table created");
+            applied.push(Applied {
+                module: "link",
+                version: table,
             });
         }
     }

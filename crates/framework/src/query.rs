@@ -7,30 +7,97 @@
 //! fields. A request costs one query per relation per level, whatever the
 //! page size. Sibling relations load concurrently.
 //!
-//! Today the sources are the modules' own entities; links between modules
-//! will register further sources, so `fields=*variants.prices` will follow the
-//! product ↔ pricing link through the same mechanism.
+//! Links between modules add relations on both linked entities
+//! (`product.brand`, `brand.products`): a link relation loads with one
+//! statement joining the link table to the target's table when the target
+//! is a generated entity, else with the link rows and the target source's
+//! `load_by_ids`. [`Query::graph`] lists a root entity through its source
+//! (generated entities can be roots) and expands it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::{BoxFuture, try_join_all};
 use serde_json::Value;
-use stheno_module_sdk::Result;
+use stheno_module_sdk::db::DbPool;
+use stheno_module_sdk::entity::ListConfig;
+use stheno_module_sdk::entity::sql::{DynSql, record_expr};
 use stheno_module_sdk::graph::{
     Cardinality, EntitySource, QueryContext, Record, RelationDef, Selection, record_id,
 };
+use stheno_module_sdk::link::{LinkDef, LinkSide};
+use stheno_module_sdk::{Error, Result};
+
+/// A relation Query follows through a link table.
+#[derive(Clone)]
+struct LinkRelation {
+    def: RelationDef,
+    link: &'static LinkDef,
+    from: LinkSide,
+    to: LinkSide,
+}
 
 #[derive(Clone, Default)]
 pub struct Query {
     sources: HashMap<&'static str, Arc<dyn EntitySource>>,
+    links: HashMap<&'static str, Vec<LinkRelation>>,
+    db: Option<DbPool>,
 }
 
 impl Query {
     pub fn new(sources: impl IntoIterator<Item = Arc<dyn EntitySource>>) -> Self {
         Self {
             sources: sources.into_iter().map(|s| (s.entity(), s)).collect(),
+            ..Self::default()
         }
+    }
+
+    /// Follow `links` (the application's active links) from both sides.
+    pub fn with_links(mut self, db: DbPool, links: &[&'static LinkDef]) -> Self {
+        for link in links {
+            for (from, to) in [(link.left, link.right), (link.right, link.left)] {
+                let name: &'static str = Box::leak(to.field().into_boxed_str());
+                // Many `to` rows per `from` row: a list.
+                let def = if to.is_list {
+                    RelationDef::many(name, to.entity)
+                } else {
+                    RelationDef::one(name, to.entity)
+                };
+                self.links
+                    .entry(from.entity)
+                    .or_default()
+                    .push(LinkRelation {
+                        def,
+                        link,
+                        from,
+                        to,
+                    });
+            }
+        }
+        self.db = Some(db);
+        self
+    }
+
+    /// List `entity` as the root of a graph: `filters` (Medusa's filter
+    /// object), then the relations and links `selection` names, projected.
+    /// Returns the records and the count of all matching rows.
+    pub async fn graph(
+        &self,
+        entity: &str,
+        selection: &Selection,
+        filters: Value,
+        config: &ListConfig,
+        ctx: QueryContext,
+    ) -> Result<(Vec<Record>, i64)> {
+        let source = self
+            .sources
+            .get(entity)
+            .ok_or_else(|| Error::invalid_data(format!("Unknown entity: {entity}")))?;
+        let (records, count) = source
+            .list_records(filters, config)
+            .await?
+            .ok_or_else(|| Error::invalid_data(format!("{entity} cannot be listed by Query")))?;
+        Ok((self.expand(entity, records, selection, ctx).await?, count))
     }
 
     /// Entities Query knows.
@@ -73,7 +140,14 @@ impl Query {
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
             let source = self.sources.get(entity);
-            let relations: &[RelationDef] = source.map(|s| s.relations()).unwrap_or(&[]);
+            let own: &[RelationDef] = source.map(|s| s.relations()).unwrap_or(&[]);
+            let links: &[LinkRelation] = self.links.get(entity).map(Vec::as_slice).unwrap_or(&[]);
+            let relations: Vec<RelationDef> = own
+                .iter()
+                .copied()
+                .chain(links.iter().map(|l| l.def))
+                .collect();
+            let relations = relations.as_slice();
             let all = Selection::all();
             let wanted: Vec<(&RelationDef, &Selection)> = relations
                 .iter()
@@ -84,12 +158,20 @@ impl Query {
                 })
                 .collect();
 
-            if let (Some(source), false, false) = (source, wanted.is_empty(), records.is_empty()) {
+            if let (false, false) = (wanted.is_empty(), records.is_empty()) {
                 let loaded = {
                     let parents: Vec<&Record> = records.iter().collect();
                     let parents = &parents;
                     try_join_all(wanted.iter().map(|(rel, sub)| async move {
-                        let pairs = source.load_relation(rel.name, parents, ctx).await?;
+                        let pairs = match links.iter().find(|l| l.def.name == rel.name) {
+                            Some(link) => self.load_link(link, parents, ctx).await?,
+                            None => match source {
+                                Some(source) => {
+                                    source.load_relation(rel.name, parents, ctx).await?
+                                }
+                                None => Vec::new(),
+                            },
+                        };
                         let (owners, children): (Vec<String>, Vec<Record>) =
                             pairs.into_iter().unzip();
                         let children = self.expand_boxed(rel.target, children, sub, ctx).await?;
@@ -121,6 +203,87 @@ impl Query {
                 .map(|r| project(r, selection, relations))
                 .collect())
         })
+    }
+}
+
+impl Query {
+    /// Load a link relation for `parents`: one statement joining the link
+    /// table to a generated target's table, else the link rows and the
+    /// target source's `load_by_ids`.
+    async fn load_link(
+        &self,
+        rel: &LinkRelation,
+        parents: &[&Record],
+        ctx: QueryContext,
+    ) -> Result<Vec<(String, Record)>> {
+        let db = self
+            .db
+            .as_ref()
+            .ok_or_else(|| Error::internal("Query has links but no database"))?;
+        let ids: Vec<String> = parents
+            .iter()
+            .filter_map(|p| record_id(p).map(str::to_string))
+            .collect();
+        let table = rel.link.table_name();
+        let (from, to) = (rel.from.column, rel.to.column);
+        let target = self.sources.get(rel.to.entity);
+        let meta = target.and_then(|s| s.table());
+        let live = if rel.to.soft_delete {
+            " AND t.deleted_at IS NULL"
+        } else {
+            ""
+        };
+        let mut conn = db.get().await?;
+        if let Some(meta) = meta {
+            let mut sql = DynSql::new(&format!(
+                "SELECT l.\"{from}\" AS owner, {} AS record FROM \"{table}\" l \
+                 JOIN \"{}\" t ON t.id = l.\"{to}\" WHERE l.\"{from}\" = ANY(",
+                record_expr(meta, "t"),
+                meta.table
+            ));
+            sql.bind_array(ids, "text");
+            sql.push(&format!(
+                ") AND l.deleted_at IS NULL{live} ORDER BY l.created_at, t.id"
+            ));
+            return Ok(sql
+                .load_owned_json(&mut conn)
+                .await?
+                .into_iter()
+                .filter_map(|(owner, r)| match r {
+                    Value::Object(r) => Some((owner, r)),
+                    _ => None,
+                })
+                .collect());
+        }
+        let mut sql = DynSql::new(&format!(
+            "SELECT l.\"{from}\" AS owner, to_jsonb(l.\"{to}\") AS record FROM \"{table}\" l \
+             WHERE l.\"{from}\" = ANY("
+        ));
+        sql.bind_array(ids, "text");
+        sql.push(") AND l.deleted_at IS NULL ORDER BY l.created_at");
+        let pairs: Vec<(String, String)> = sql
+            .load_owned_json(&mut conn)
+            .await?
+            .into_iter()
+            .filter_map(|(owner, id)| id.as_str().map(|id| (owner, id.to_string())))
+            .collect();
+        drop(conn);
+        let Some(target) = target else {
+            return Ok(Vec::new());
+        };
+        let mut wanted: Vec<String> = pairs.iter().map(|(_, id)| id.clone()).collect();
+        wanted.sort();
+        wanted.dedup();
+        let by_id: HashMap<String, Record> = target
+            .load_by_ids(&wanted, ctx)
+            .await?
+            .into_iter()
+            .filter_map(|r| record_id(&r).map(str::to_string).map(|id| (id, r)))
+            .collect();
+        Ok(pairs
+            .into_iter()
+            .filter_map(|(owner, id)| by_id.get(&id).map(|r| (owner, r.clone())))
+            .collect())
     }
 }
 

@@ -147,6 +147,12 @@ async fn ensure_template(
             }
         }
     }
+    for link in migrate::active_links(modules) {
+        link.create_sql().hash(&mut hasher);
+        for extra in link.extra_columns {
+            extra.name.hash(&mut hasher);
+        }
+    }
     let name = format!("stheno_tmpl_{:016x}", hasher.finish());
     let mut admin = AsyncPgConnection::establish(&server.with_name("postgres")).await?;
     diesel::sql_query("SELECT pg_advisory_lock(736875656)")

@@ -134,6 +134,29 @@ impl Error {
         self
     }
 
+    /// Reword a unique violation the way Medusa does, naming the entity:
+    /// `Product tag with value: x, already exists.` Other errors pass
+    /// through unchanged.
+    pub fn refine_duplicate(self, words: &str) -> Self {
+        if self.kind != ErrorKind::DuplicateError {
+            return self;
+        }
+        let detail = std::error::Error::source(&self)
+            .and_then(|s| s.downcast_ref::<diesel::result::Error>())
+            .and_then(|e| match e {
+                diesel::result::Error::DatabaseError(_, info) => info.details(),
+                _ => None,
+            })
+            .and_then(key_pairs);
+        match detail {
+            Some(pairs) => Error {
+                message: format!("{words} with {pairs}, already exists.").into(),
+                ..self
+            },
+            None => self,
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -216,6 +239,25 @@ fn describe_detail(detail: &str) -> String {
         return format!("{cols}: {vals}{tail}").replace("  ", " ");
     }
     detail.to_string()
+}
+
+/// `Key (a, b)=(x, y) already exists.` → `a: x, b: y`.
+fn key_pairs(detail: &str) -> Option<String> {
+    let rest = detail.strip_prefix("Key (")?;
+    let (keys, rest) = rest.split_once(")=(")?;
+    let (values, _) = rest.rsplit_once(") ")?;
+    let keys: Vec<&str> = keys.split(", ").collect();
+    let values: Vec<&str> = values.split(", ").collect();
+    if keys.len() != values.len() {
+        return Some(format!("{}: {}", keys.join(", "), values.join(", ")));
+    }
+    Some(
+        keys.iter()
+            .zip(&values)
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 fn pretty_table(table: &str) -> String {

@@ -76,6 +76,31 @@ pub trait EntitySource: Send + Sync {
         parents: &[&Record],
         ctx: QueryContext,
     ) -> Result<Vec<(String, Record)>>;
+
+    /// The entity's table, when it is a generated entity: links to it are
+    /// followed with one join per batch.
+    fn table(&self) -> Option<&'static crate::entity::EntityMeta> {
+        None
+    }
+
+    /// Records of this entity by id (for links whose target is not a
+    /// generated entity). Unknown ids are skipped.
+    async fn load_by_ids(&self, _ids: &[String], _ctx: QueryContext) -> Result<Vec<Record>> {
+        Err(Error::internal(format!(
+            "{} cannot be loaded by id through a link",
+            self.entity()
+        )))
+    }
+
+    /// List records of this entity as the root of `query.graph`: `filters`
+    /// is Medusa's filter object. `None`: the source cannot be a root.
+    async fn list_records(
+        &self,
+        _filters: Value,
+        _config: &crate::entity::ListConfig,
+    ) -> Result<Option<(Vec<Record>, i64)>> {
+        Ok(None)
+    }
 }
 
 /// The id of a record, for grouping relation results.

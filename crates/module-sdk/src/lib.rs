@@ -49,12 +49,16 @@
 //! assert_eq!(err.kind(), ErrorKind::NotFound);
 //! ```
 
+extern crate self as stheno_module_sdk;
+
 pub mod db;
+pub mod entity;
 pub mod error;
 pub mod events;
 pub mod graph;
 pub mod id;
 pub mod input;
+pub mod link;
 pub mod list;
 pub mod locking;
 pub mod module;
@@ -69,16 +73,29 @@ pub use module::{Migrations, Module, ModuleContext, ModuleRegistration};
 pub use async_trait::async_trait;
 #[doc(hidden)]
 pub use inventory;
+/// The `#[entity]` and `#[module]` macros.
+pub use stheno_macros::{entity, module};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use chrono;
+    pub use diesel_migrations;
+    pub use serde;
+    pub use serde_json;
+}
 
 /// Everything a module author usually needs, in one import.
 pub mod prelude {
     pub use crate::db::{DbConn, DbPool};
+    pub use crate::entity::{Entity, EntityService, FieldFilter, ListConfig};
     pub use crate::error::{Error, ErrorKind, Result};
     pub use crate::events::{Event, EventBus};
     pub use crate::graph::{EntitySource, Record, RelationDef};
     pub use crate::id::generate_id;
+    pub use crate::link::Links;
     pub use crate::list::{Direction, OrderBy, Page};
     pub use crate::module::{Migrations, Module, ModuleContext};
     pub use crate::money::Amount;
     pub use async_trait::async_trait;
+    pub use stheno_macros::{entity, module};
 }

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::db::DbPool;
 use crate::events::EventBus;
 use crate::graph::EntitySource;
+use crate::link::LinkDef;
 use crate::{Error, Result};
 
 /// A module's embedded SQL migrations (`diesel_migrations::embed_migrations!`).
@@ -60,6 +61,7 @@ pub struct ModuleContext {
     db: DbPool,
     options: serde_json::Value,
     events: Arc<dyn EventBus>,
+    links: Arc<[&'static LinkDef]>,
 }
 
 impl ModuleContext {
@@ -74,7 +76,19 @@ impl ModuleContext {
             db,
             options,
             events,
+            links: Arc::new([]),
         }
+    }
+
+    /// The links of the application (both modules loaded): generated
+    /// services cascade soft deletes, restores and deletes into them.
+    pub fn with_links(mut self, links: Arc<[&'static LinkDef]>) -> Self {
+        self.links = links;
+        self
+    }
+    /// The application's active links.
+    pub fn links(&self) -> &[&'static LinkDef] {
+        &self.links
     }
     /// The module's key.
     pub fn key(&self) -> &'static str {

@@ -1,0 +1,679 @@
+//! The generated service of an entity: what Medusa's `MedusaService` writes
+//! for each model.
+
+use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::Value;
+
+use super::sql::{DynSql, record_expr_exact};
+use super::{
+    Bind, Condition, Entity, EntityFilter, EntityMeta, InsertValues, RelationKind, UpdateValues,
+};
+use crate::db::DbPool;
+use crate::events::{Event, EventBus};
+use crate::link::LinkDef;
+use crate::list::{Direction, OrderBy, Page};
+use crate::{Error, ModuleContext, Result, time};
+
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Pagination, ordering and soft-delete visibility of a list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListConfig {
+    /// `None`: every row.
+    pub page: Option<Page>,
+    /// Default: `created_at` ascending; `id` always ends the ordering.
+    pub order: Vec<OrderBy>,
+    /// Include soft-deleted rows.
+    pub with_deleted: bool,
+}
+
+impl ListConfig {
+    pub fn page(page: Page) -> Self {
+        Self {
+            page: Some(page),
+            ..Self::default()
+        }
+    }
+    pub fn ordered(mut self, order: Vec<OrderBy>) -> Self {
+        self.order = order;
+        self
+    }
+    pub fn with_deleted(mut self, with_deleted: bool) -> Self {
+        self.with_deleted = with_deleted;
+        self
+    }
+}
+
+/// What a soft delete, restore or delete touched, by entity name
+/// (`{"customer": [...], "customer_address": [...]}`): Medusa's linkable
+/// keys, used to cascade further.
+pub type Deleted = BTreeMap<&'static str, Vec<String>>;
+
+/// The generated CRUD of entity `E`.
+pub struct EntityService<E> {
+    db: DbPool,
+    events: Arc<dyn EventBus>,
+    links: Arc<[&'static LinkDef]>,
+    _entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for EntityService<E> {
+    fn clone(&self) -> Self {
+        Self {
+            db: self.db.clone(),
+            events: self.events.clone(),
+            links: self.links.clone(),
+            _entity: PhantomData,
+        }
+    }
+}
+
+/// Events collected inside a transaction, emitted after it commits.
+#[derive(Default)]
+struct Pending(Vec<Event>);
+
+impl Pending {
+    fn push(&mut self, meta: &EntityMeta, action: &str, ids: &[String]) {
+        let name = format!("{}.{}.{action}", meta.module, meta.event_name);
+        self.0
+            .extend(Event::for_ids(&name, ids.iter().map(String::as_str)));
+    }
+    fn push_link(&mut self, link: &LinkDef, action: &str, ids: &[String]) {
+        let name = format!("{}.{action}", link.event_name());
+        self.0
+            .extend(Event::for_ids(&name, ids.iter().map(String::as_str)));
+    }
+}
+
+impl<E: Entity> EntityService<E> {
+    /// The service over the module's pool and event bus, cascading into the
+    /// application's active links (those of its children included).
+    pub fn new(ctx: &ModuleContext) -> Self {
+        Self {
+            db: ctx.db().clone(),
+            events: ctx.events().clone(),
+            links: ctx.links().into(),
+            _entity: PhantomData,
+        }
+    }
+
+    fn meta(&self) -> &'static EntityMeta {
+        E::META
+    }
+
+    async fn conn(&self) -> Result<crate::db::DbConn> {
+        Ok(self.db.get().await?)
+    }
+
+    async fn emit(&self, pending: Pending) {
+        if pending.0.is_empty() {
+            return;
+        }
+        if let Err(e) = self.events.emit(pending.0).await {
+            tracing::warn!(error = %e, entity = E::META.entity, "emitting entity events failed");
+        }
+    }
+
+    /// `FROM <table> t WHERE <filter> [AND live]`.
+    fn from_where(&self, condition: &Condition, with_deleted: bool, sql: &mut DynSql) {
+        let meta = self.meta();
+        sql.push(&format!(" FROM \"{}\" t WHERE ", meta.table));
+        condition.write(meta, sql);
+        if meta.soft_delete && !with_deleted && !condition.mentions("deleted_at") {
+            sql.push(" AND t.deleted_at IS NULL");
+        }
+    }
+
+    fn order_by(&self, order: &[OrderBy], sql: &mut DynSql) -> Result<()> {
+        let meta = self.meta();
+        let mut terms = Vec::new();
+        for entry in order {
+            if meta.column(&entry.field).is_none() {
+                return Err(Error::invalid_data(format!(
+                    "Order field {} is not valid",
+                    entry.field
+                )));
+            }
+            let dir = match entry.direction {
+                Direction::Asc => "ASC",
+                Direction::Desc => "DESC",
+            };
+            terms.push(format!("t.\"{}\" {dir}", entry.field));
+        }
+        if order.is_empty() {
+            terms.push("t.created_at ASC".into());
+        }
+        terms.push("t.id ASC".into());
+        sql.push(&format!(" ORDER BY {}", terms.join(", ")));
+        Ok(())
+    }
+
+    fn decode(records: Vec<Value>) -> Result<Vec<E>> {
+        records
+            .into_iter()
+            .map(|r| serde_json::from_value(r).map_err(Error::from))
+            .collect()
+    }
+
+    fn select(&self, condition: &Condition, config: &ListConfig) -> Result<DynSql> {
+        let mut sql = DynSql::new(&format!(
+            "SELECT {} AS record",
+            record_expr_exact(self.meta(), "t")
+        ));
+        self.from_where(condition, config.with_deleted, &mut sql);
+        self.order_by(&config.order, &mut sql)?;
+        if let Some(page) = config.page {
+            sql.push(&format!(
+                " LIMIT {} OFFSET {}",
+                page.limit.max(0),
+                page.offset.max(0)
+            ));
+        }
+        Ok(sql)
+    }
+
+    /// Rows matching `filter`.
+    pub async fn list(&self, filter: &E::Filter, config: &ListConfig) -> Result<Vec<E>> {
+        self.list_where(&filter.condition(), config).await
+    }
+
+    /// Rows matching a condition tree (for domain code composing filters).
+    pub async fn list_where(&self, condition: &Condition, config: &ListConfig) -> Result<Vec<E>> {
+        let sql = self.select(condition, config)?;
+        let mut conn = self.conn().await?;
+        Self::decode(sql.load_json(&mut conn).await?)
+    }
+
+    /// A page of rows matching `filter` and the number of all matching rows.
+    pub async fn list_and_count(
+        &self,
+        filter: &E::Filter,
+        config: &ListConfig,
+    ) -> Result<(Vec<E>, i64)> {
+        let condition = filter.condition();
+        let sql = self.select(&condition, config)?;
+        let mut count = DynSql::new("SELECT count(*) AS count");
+        self.from_where(&condition, config.with_deleted, &mut count);
+        let mut conn = self.conn().await?;
+        let rows = Self::decode(sql.load_json(&mut conn).await?)?;
+        let total = count.load_count(&mut conn).await?;
+        Ok((rows, total))
+    }
+
+    /// Rows with these ids (live ones; unknown ids are skipped), in no
+    /// particular order.
+    pub async fn list_by_ids(&self, ids: &[String]) -> Result<Vec<E>> {
+        let condition = id_in(ids);
+        self.list_where(&condition, &ListConfig::default()).await
+    }
+
+    /// One row; Medusa's `not_found` if it does not exist or is soft-deleted.
+    pub async fn retrieve(&self, id: &str) -> Result<E> {
+        self.retrieve_with(id, false).await
+    }
+
+    /// One row, soft-deleted ones too when `with_deleted`.
+    pub async fn retrieve_with(&self, id: &str, with_deleted: bool) -> Result<E> {
+        let condition = id_in(&[id.to_string()]);
+        let config = ListConfig::default().with_deleted(with_deleted);
+        self.list_where(&condition, &config)
+            .await?
+            .pop()
+            .ok_or_else(|| self.meta().not_found(id))
+    }
+
+    /// Create one row.
+    pub async fn create_one(&self, input: E::Create) -> Result<E> {
+        let mut rows = self.create(vec![input]).await?;
+        rows.pop()
+            .ok_or_else(|| Error::internal("insert returned no row"))
+    }
+
+    /// Create rows in one statement (all or none), in input order. A taken
+    /// unique value is Medusa's `duplicate_error` (`Brand with name: x,
+    /// already exists.`).
+    pub async fn create(&self, inputs: Vec<E::Create>) -> Result<Vec<E>> {
+        if inputs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let meta = self.meta();
+        let now = time::now();
+        let mut ids = Vec::with_capacity(inputs.len());
+        let mut sql = DynSql::default();
+        for (i, input) in inputs.iter().enumerate() {
+            let values = input.values();
+            if i == 0 {
+                let columns: Vec<String> = ["id"]
+                    .into_iter()
+                    .chain(values.iter().map(|(c, _)| *c))
+                    .chain(["created_at", "updated_at"])
+                    .map(|c| format!("\"{c}\""))
+                    .collect();
+                sql.push(&format!(
+                    "INSERT INTO \"{}\" AS t ({}) VALUES ",
+                    meta.table,
+                    columns.join(", ")
+                ));
+            } else {
+                sql.push(", ");
+            }
+            let id = input
+                .given_id()
+                .map(str::to_string)
+                .unwrap_or_else(|| crate::id::generate_id(meta.prefix));
+            let stamp = Bind::Text((now + chrono::Duration::microseconds(i as i64)).to_rfc3339());
+            sql.push("(");
+            sql.bind(Bind::Text(id.clone()), "text");
+            for (column, value) in values {
+                sql.push(", ");
+                sql.bind(
+                    value,
+                    meta.column(column).map(|t| t.sql()).unwrap_or("text"),
+                );
+            }
+            sql.push(", ");
+            sql.bind(stamp.clone(), "timestamptz");
+            sql.push(", ");
+            sql.bind(stamp, "timestamptz");
+            sql.push(")");
+            ids.push(id);
+        }
+        sql.push(&format!(
+            " RETURNING {} AS record",
+            record_expr_exact(meta, "t")
+        ));
+        let mut conn = self.conn().await?;
+        let records = sql
+            .load_json(&mut conn)
+            .await
+            .map_err(|e| e.refine_duplicate(meta.words))?;
+        let mut by_id: HashMap<String, E> = Self::decode(records)?
+            .into_iter()
+            .map(|e| (e.id().to_string(), e))
+            .collect();
+        let created: Vec<E> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        let mut pending = Pending::default();
+        pending.push(meta, "created", &ids);
+        self.emit(pending).await;
+        Ok(created)
+    }
+
+    /// Update one live row; `not_found` if there is none.
+    pub async fn update(&self, id: &str, input: E::Update) -> Result<E> {
+        let condition = id_in(&[id.to_string()]);
+        self.update_where_condition(&condition, &input)
+            .await?
+            .pop()
+            .ok_or_else(|| self.meta().not_found(id))
+    }
+
+    /// Update every live row matching `filter` with the same changes.
+    pub async fn update_where(&self, filter: &E::Filter, input: E::Update) -> Result<Vec<E>> {
+        self.update_where_condition(&filter.condition(), &input)
+            .await
+    }
+
+    /// Update several rows, each with its own changes, in one transaction.
+    /// An unknown id fails the whole call with `not_found`.
+    pub async fn update_many(&self, inputs: Vec<(String, E::Update)>) -> Result<Vec<E>> {
+        let meta = self.meta();
+        let mut conn = self.conn().await?;
+        let now = time::now();
+        let updated = conn
+            .transaction::<_, Error, _>(async move |c| {
+                let mut out = Vec::with_capacity(inputs.len());
+                for (id, input) in &inputs {
+                    let sql = update_sql(meta, &id_in(std::slice::from_ref(id)), input, now);
+                    let mut rows = Self::decode(sql.load_json(c).await?)?;
+                    out.push(rows.pop().ok_or_else(|| meta.not_found(id))?);
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(|e| e.refine_duplicate(meta.words))?;
+        let ids: Vec<String> = updated.iter().map(|e| e.id().to_string()).collect();
+        let mut pending = Pending::default();
+        pending.push(meta, "updated", &ids);
+        self.emit(pending).await;
+        Ok(updated)
+    }
+
+    async fn update_where_condition(
+        &self,
+        condition: &Condition,
+        input: &E::Update,
+    ) -> Result<Vec<E>> {
+        let meta = self.meta();
+        let sql = update_sql(meta, condition, input, time::now());
+        let mut conn = self.conn().await?;
+        let records = sql
+            .load_json(&mut conn)
+            .await
+            .map_err(|e| e.refine_duplicate(meta.words))?;
+        let updated = Self::decode(records)?;
+        let ids: Vec<String> = updated.iter().map(|e| e.id().to_string()).collect();
+        let mut pending = Pending::default();
+        pending.push(meta, "updated", &ids);
+        self.emit(pending).await;
+        Ok(updated)
+    }
+
+    /// Soft-delete rows, their declared children (`cascade`) and their link
+    /// rows, in one transaction. Unknown or already deleted ids are
+    /// ignored. Returns everything deleted, by entity.
+    pub async fn soft_delete(&self, ids: &[String]) -> Result<Deleted> {
+        let meta = self.meta();
+        if !meta.soft_delete {
+            return Err(Error::invalid_data(format!(
+                "{} cannot be soft deleted",
+                meta.name
+            )));
+        }
+        let links = self.links.clone();
+        let ids = ids.to_vec();
+        let mut conn = self.conn().await?;
+        let now = time::now();
+        let (deleted, pending) = conn
+            .transaction::<_, Error, _>(async move |c| {
+                let mut state = Cascade::new(now, links);
+                state.soft_delete(c, meta, "id", ids).await?;
+                Ok((state.touched, state.pending))
+            })
+            .await?;
+        self.emit(pending).await;
+        Ok(deleted)
+    }
+
+    /// Undo [`soft_delete`](Self::soft_delete): the rows, and the children
+    /// and link rows deleted with them (same `deleted_at`).
+    pub async fn restore(&self, ids: &[String]) -> Result<Deleted> {
+        let meta = self.meta();
+        let links = self.links.clone();
+        let ids = ids.to_vec();
+        let mut conn = self.conn().await?;
+        let (restored, pending) = conn
+            .transaction::<_, Error, _>(async move |c| {
+                let mut state = Cascade::new(time::now(), links);
+                state.restore(c, meta, ids).await?;
+                Ok((state.touched, state.pending))
+            })
+            .await
+            .map_err(|e| e.refine_duplicate(meta.words))?;
+        self.emit(pending).await;
+        Ok(restored)
+    }
+
+    /// Delete rows for good, with their declared children and link rows.
+    pub async fn delete(&self, ids: &[String]) -> Result<Deleted> {
+        let meta = self.meta();
+        let links = self.links.clone();
+        let ids = ids.to_vec();
+        let mut conn = self.conn().await?;
+        let (deleted, pending) = conn
+            .transaction::<_, Error, _>(async move |c| {
+                let mut state = Cascade::new(time::now(), links);
+                state.delete(c, meta, "id", ids).await?;
+                Ok((state.touched, state.pending))
+            })
+            .await?;
+        self.emit(pending).await;
+        Ok(deleted)
+    }
+}
+
+fn id_in(ids: &[String]) -> Condition {
+    Condition::In {
+        column: "id",
+        values: ids.iter().cloned().map(Bind::Text).collect(),
+        negated: false,
+    }
+}
+
+fn update_sql(
+    meta: &EntityMeta,
+    condition: &Condition,
+    input: &impl UpdateValues,
+    now: DateTime<Utc>,
+) -> DynSql {
+    let mut sql = DynSql::new(&format!("UPDATE \"{}\" AS t SET ", meta.table));
+    for (column, value) in input.changes() {
+        sql.push(&format!("\"{column}\" = "));
+        sql.bind(
+            value,
+            meta.column(column).map(|t| t.sql()).unwrap_or("text"),
+        );
+        sql.push(", ");
+    }
+    sql.push("updated_at = ");
+    sql.bind(Bind::Text(now.to_rfc3339()), "timestamptz");
+    sql.push(" WHERE ");
+    condition.write(meta, &mut sql);
+    if meta.soft_delete {
+        sql.push(" AND t.deleted_at IS NULL");
+    }
+    sql.push(&format!(
+        " RETURNING {} AS record",
+        record_expr_exact(meta, "t")
+    ));
+    sql
+}
+
+/// One soft delete / restore / delete walking children and links inside a
+/// transaction.
+struct Cascade {
+    now: DateTime<Utc>,
+    links: Arc<[&'static LinkDef]>,
+    touched: Deleted,
+    pending: Pending,
+}
+
+fn ids_of(rows: Vec<Value>) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|v| v.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
+impl Cascade {
+    fn new(now: DateTime<Utc>, links: Arc<[&'static LinkDef]>) -> Self {
+        Self {
+            now,
+            links,
+            touched: Deleted::new(),
+            pending: Pending::default(),
+        }
+    }
+
+    fn stamp(&self) -> Bind {
+        Bind::Text(self.now.to_rfc3339())
+    }
+
+    fn record(&mut self, meta: &'static EntityMeta, action: &str, ids: &[String]) {
+        if ids.is_empty() {
+            return;
+        }
+        self.pending.push(meta, action, ids);
+        self.touched
+            .entry(meta.entity)
+            .or_default()
+            .extend(ids.iter().cloned());
+    }
+
+    /// Soft-delete the live rows of `meta` whose `column` is in `keys`.
+    fn soft_delete<'a>(
+        &'a mut self,
+        c: &'a mut AsyncPgConnection,
+        meta: &'static EntityMeta,
+        column: &'static str,
+        keys: Vec<String>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let mut sql = DynSql::new(&format!("UPDATE \"{}\" AS t SET deleted_at = ", meta.table));
+            sql.bind(self.stamp(), "timestamptz");
+            sql.push(&format!(" WHERE t.\"{column}\" = ANY("));
+            sql.bind_array(keys, "text");
+            sql.push(
+                ") AND t.deleted_at IS NULL RETURNING jsonb_build_object('id', t.id) AS record",
+            );
+            let ids = ids_of(sql.load_json(c).await?);
+            if ids.is_empty() {
+                return Ok(());
+            }
+            self.record(meta, "deleted", &ids);
+            for rel in meta.relations.iter().filter(|r| r.cascade) {
+                if let RelationKind::HasMany { fk } = rel.kind {
+                    self.soft_delete(c, (rel.target)(), fk, ids.clone()).await?;
+                }
+            }
+            for link in self.links.clone().iter() {
+                for side in link.sides_on(meta.table) {
+                    let mut sql = DynSql::new(&format!(
+                        "UPDATE \"{}\" AS t SET deleted_at = ",
+                        link.table_name()
+                    ));
+                    sql.bind(self.stamp(), "timestamptz");
+                    sql.push(&format!(" WHERE t.\"{}\" = ANY(", side.column));
+                    sql.bind_array(ids.clone(), "text");
+                    sql.push(") AND t.deleted_at IS NULL RETURNING jsonb_build_object('id', t.id) AS record");
+                    let link_ids = ids_of(sql.load_json(c).await?);
+                    if !link_ids.is_empty() {
+                        self.pending.push_link(link, "detached", &link_ids);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Restore rows of `meta` by id, with what was deleted with them.
+    fn restore<'a>(
+        &'a mut self,
+        c: &'a mut AsyncPgConnection,
+        meta: &'static EntityMeta,
+        ids: Vec<String>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if ids.is_empty() || !meta.soft_delete {
+                return Ok(());
+            }
+            // Children and links first, while the parents still carry the
+            // `deleted_at` they were deleted with.
+            for rel in meta.relations.iter().filter(|r| r.cascade) {
+                let RelationKind::HasMany { fk } = rel.kind else {
+                    continue;
+                };
+                let child = (rel.target)();
+                let mut sql = DynSql::new(&format!(
+                    "SELECT jsonb_build_object('id', t.id) AS record FROM \"{}\" t JOIN \"{}\" p ON t.\"{fk}\" = p.id \
+                     WHERE p.id = ANY(",
+                    child.table, meta.table
+                ));
+                sql.bind_array(ids.clone(), "text");
+                sql.push(") AND p.deleted_at IS NOT NULL AND t.deleted_at = p.deleted_at");
+                let child_ids = ids_of(sql.load_json(c).await?);
+                self.restore(c, child, child_ids).await?;
+            }
+            for link in self.links.clone().iter() {
+                for side in link.sides_on(meta.table) {
+                    let mut sql = DynSql::new(&format!(
+                        "UPDATE \"{}\" AS t SET deleted_at = NULL FROM \"{}\" p \
+                         WHERE t.\"{}\" = p.id AND p.id = ANY(",
+                        link.table_name(),
+                        meta.table,
+                        side.column
+                    ));
+                    sql.bind_array(ids.clone(), "text");
+                    sql.push(
+                        ") AND p.deleted_at IS NOT NULL AND t.deleted_at = p.deleted_at \
+                         RETURNING jsonb_build_object('id', t.id) AS record",
+                    );
+                    let link_ids = ids_of(sql.load_json(c).await?);
+                    if !link_ids.is_empty() {
+                        self.pending.push_link(link, "attached", &link_ids);
+                    }
+                }
+            }
+            let mut sql = DynSql::new(&format!(
+                "UPDATE \"{}\" AS t SET deleted_at = NULL WHERE t.id = ANY(",
+                meta.table
+            ));
+            sql.bind_array(ids, "text");
+            sql.push(
+                ") AND t.deleted_at IS NOT NULL RETURNING jsonb_build_object('id', t.id) AS record",
+            );
+            let restored = ids_of(sql.load_json(c).await?);
+            self.record(meta, "restored", &restored);
+            Ok(())
+        })
+    }
+
+    /// Delete the rows of `meta` whose `column` is in `keys`, for good.
+    fn delete<'a>(
+        &'a mut self,
+        c: &'a mut AsyncPgConnection,
+        meta: &'static EntityMeta,
+        column: &'static str,
+        keys: Vec<String>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let mut select = DynSql::new(&format!(
+                "SELECT jsonb_build_object('id', t.id) AS record FROM \"{}\" t WHERE t.\"{column}\" = ANY(",
+                meta.table
+            ));
+            select.bind_array(keys, "text");
+            select.push(")");
+            let ids = ids_of(select.load_json(c).await?);
+            if ids.is_empty() {
+                return Ok(());
+            }
+            for rel in meta.relations.iter().filter(|r| r.cascade) {
+                if let RelationKind::HasMany { fk } = rel.kind {
+                    self.delete(c, (rel.target)(), fk, ids.clone()).await?;
+                }
+            }
+            for rel in meta.relations {
+                if let RelationKind::ManyToMany { through, fk, .. } = rel.kind {
+                    let mut sql =
+                        DynSql::new(&format!("DELETE FROM \"{through}\" WHERE \"{fk}\" = ANY("));
+                    sql.bind_array(ids.clone(), "text");
+                    sql.push(")");
+                    sql.run(c).await?;
+                }
+            }
+            for link in self.links.clone().iter() {
+                for side in link.sides_on(meta.table) {
+                    let mut sql = DynSql::new(&format!(
+                        "DELETE FROM \"{}\" AS t WHERE t.\"{}\" = ANY(",
+                        link.table_name(),
+                        side.column
+                    ));
+                    sql.bind_array(ids.clone(), "text");
+                    sql.push(") RETURNING jsonb_build_object('id', t.id) AS record");
+                    let link_ids = ids_of(sql.load_json(c).await?);
+                    if !link_ids.is_empty() {
+                        self.pending.push_link(link, "detached", &link_ids);
+                    }
+                }
+            }
+            let mut sql = DynSql::new(&format!(
+                "DELETE FROM \"{}\" AS t WHERE t.id = ANY(",
+                meta.table
+            ));
+            sql.bind_array(ids.clone(), "text");
+            sql.push(")");
+            sql.run(c).await?;
+            self.record(meta, "deleted", &ids);
+            Ok(())
+        })
+    }
+}
