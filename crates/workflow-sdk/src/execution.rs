@@ -269,6 +269,16 @@ impl Execution {
             .collect()
     }
 
+    /// The completion order the next step to complete gets (one past the
+    /// latest, [`StepCheckpoint::completed`]).
+    pub(crate) fn next_completion(&self) -> u32 {
+        self.steps
+            .iter()
+            .filter_map(|s| s.completed)
+            .max()
+            .map_or(0, |n| n + 1)
+    }
+
     /// Recompute [`wake_at`](Self::wake_at) from the state and waiting steps.
     pub(crate) fn refresh_wake_at(&mut self) {
         self.wake_at = if self.state.is_finished() {

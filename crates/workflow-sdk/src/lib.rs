@@ -126,7 +126,6 @@
 mod engine;
 pub mod execution;
 pub mod lock;
-mod nested;
 mod registry;
 mod step;
 pub mod store;
@@ -138,12 +137,12 @@ pub use engine::{
 };
 pub use execution::{Execution, ExecutionFilter, StepState, TransactionState};
 pub use lock::{acquire_lock, release_lock};
-pub use registry::{ErasedWorkflow, Hook, HookHandler, HookRegistration, WorkflowRegistration};
+pub use registry::{ErasedWorkflow, HookHandler, HookRegistration, WorkflowRegistration};
 pub use step::{
     Data, Step, StepAction, StepContext, StepError, StepExt, StepOptions, StepResponse, WithOptions,
 };
 pub use store::{ExecutionStore, InMemoryStore};
-pub use workflow::Workflow;
+pub use workflow::{Hook, Workflow};
 
 pub use async_trait::async_trait;
 #[doc(hidden)]

@@ -2,55 +2,10 @@
 //! started them, and hook handlers through which a user's crate extends a
 //! core workflow.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::step::{Data, DynStep, Step, erase_named};
-use crate::workflow::{Workflow, WorkflowDef};
-
-/// A point in a workflow where an application can run its own step, with
-/// that step's compensation joining the workflow's (Medusa's `createHook`).
-///
-/// A workflow declares the hook as a constant and places it with
-/// [`Workflow::hook`]; an application attaches one handler with
-/// [`register_hook!`](crate::register_hook) or
-/// [`WorkflowEngine::with_hook`](crate::WorkflowEngine::with_hook). The
-/// handler's input type must be `I`, or registration does not compile.
-pub struct Hook<I> {
-    workflow: &'static str,
-    name: &'static str,
-    _input: PhantomData<fn(I)>,
-}
-
-impl<I> Clone for Hook<I> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<I> Copy for Hook<I> {}
-
-impl<I> std::fmt::Debug for Hook<I> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Hook({}.{})", self.workflow, self.name)
-    }
-}
-
-impl<I: Data> Hook<I> {
-    /// The hook `name` of the workflow `workflow`.
-    pub const fn new(workflow: &'static str, name: &'static str) -> Self {
-        Self {
-            workflow,
-            name,
-            _input: PhantomData,
-        }
-    }
-    pub fn workflow(&self) -> &'static str {
-        self.workflow
-    }
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-}
+use crate::workflow::{Hook, Workflow, WorkflowDef};
 
 /// A step attached to a hook. The step runs under the hook's name; its
 /// output is recorded but does not change the workflow's data.
@@ -63,9 +18,9 @@ pub struct HookHandler {
 impl HookHandler {
     pub fn new<I: Data, S: Step<Input = I>>(hook: Hook<I>, step: S) -> Self {
         Self {
-            workflow: hook.workflow,
-            hook: hook.name,
-            step: erase_named(step, hook.name),
+            workflow: hook.workflow(),
+            hook: hook.name(),
+            step: erase_named(step, hook.name()),
         }
     }
 }

@@ -1,5 +1,12 @@
 //! Typed composition: each builder method checks at compile time that the
-//! previous output fits the next step's input.
+//! previous output fits the next step's input, and [`Hook`]s, the places a
+//! workflow offers to an application's own step.
+//!
+//! The builder only describes a workflow: what it produces, the erased
+//! `WorkflowDef`, is data the engine interprets (a nested workflow is a
+//! stage naming its child's definition; a hook names the handler the engine
+//! looks up when it gets there), and this file does not depend on the
+//! engine.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,8 +18,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use stheno_module_sdk::Error;
 
-use crate::nested::NestedStep;
-use crate::registry::Hook;
 use crate::step::{Data, DynStep, Step, erase};
 
 type Transform = Arc<dyn Fn(Value) -> Result<Value, Error> + Send + Sync>;
@@ -38,6 +43,10 @@ pub(crate) enum Stage {
     /// Run the step; a permanent failure is recorded as `skipped_failure`
     /// and the run goes on with `null` (None).
     OrSkip(Arc<dyn DynStep>),
+    /// Run another workflow as one step, under the step name given
+    /// (`<child name>-as-step`): the engine drives the child as a run of
+    /// its own and compensates it with this one.
+    Workflow(Arc<str>, Arc<WorkflowDef>),
     /// Run the handler registered for this hook (if any) on the value, or
     /// on `map(value)`; the value passes through unchanged.
     Hook(Arc<str>, Option<Transform>),
@@ -49,8 +58,10 @@ pub(crate) struct WorkflowDef {
     pub(crate) name: Arc<str>,
     pub(crate) stages: Vec<Stage>,
     /// Every step by name (hooks excluded: their handler is looked up when
-    /// the hook runs).
+    /// the hook runs; nested workflows excluded: they are in `children`).
     pub(crate) steps: HashMap<Arc<str>, Arc<dyn DynStep>>,
+    /// Every nested workflow by the name of the step it runs as.
+    pub(crate) children: HashMap<Arc<str>, Arc<WorkflowDef>>,
 }
 
 /// A workflow taking `In` and producing `Out`, built with [`Workflow::new`]
@@ -117,6 +128,7 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
         self.def
             .get_or_init(|| {
                 let mut steps = HashMap::new();
+                let mut children = HashMap::new();
                 for stage in &self.stages {
                     match stage {
                         Stage::Step(step)
@@ -130,6 +142,9 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
                                 steps.insert(step.name().clone(), step.clone());
                             }
                         }
+                        Stage::Workflow(name, child) => {
+                            children.insert(name.clone(), child.clone());
+                        }
                         Stage::Transform(_) | Stage::Hook(..) => {}
                     }
                 }
@@ -137,6 +152,7 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
                     name: self.name.clone(),
                     stages: self.stages.clone(),
                     steps,
+                    children,
                 })
             })
             .clone()
@@ -160,7 +176,7 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
             | Stage::OrSkip(step)
             | Stage::With(_, step, _) => vec![step.name().clone()],
             Stage::Parallel(steps) => steps.iter().map(|s| s.name().clone()).collect(),
-            Stage::Hook(name, _) => vec![name.clone()],
+            Stage::Workflow(name, _) | Stage::Hook(name, _) => vec![name.clone()],
             Stage::Transform(_) => Vec::new(),
         };
         for name in &names {
@@ -274,8 +290,8 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
     /// (released only if the whole run succeeds), and if a later step of
     /// this workflow fails, the child's completed steps are compensated.
     pub fn then_workflow<T: Data>(self, child: &Workflow<Out, T>) -> Workflow<In, T> {
-        let step: Arc<dyn DynStep> = Arc::new(NestedStep::new(child.def()));
-        self.push(Stage::Step(step))
+        let name = Arc::from(format!("{}-as-step", child.name));
+        self.push(Stage::Workflow(name, child.def()))
     }
 
     /// Place `hook`: the handler an application registered for it runs here
@@ -321,5 +337,49 @@ impl<In: Data, Out: Data> Workflow<In, Out> {
         let predicate: Predicate =
             Arc::new(move |value| Ok(condition(&read::<Out>(&name, value.clone())?)));
         self.push(Stage::When(predicate, erase(step)))
+    }
+}
+
+/// A point in a workflow where an application can run its own step, with
+/// that step's compensation joining the workflow's (Medusa's `createHook`).
+///
+/// A workflow declares the hook as a constant and places it with
+/// [`Workflow::hook`]; an application attaches one handler with
+/// [`register_hook!`](crate::register_hook) or
+/// [`WorkflowEngine::with_hook`](crate::WorkflowEngine::with_hook). The
+/// handler's input type must be `I`, or registration does not compile.
+pub struct Hook<I> {
+    workflow: &'static str,
+    name: &'static str,
+    _input: PhantomData<fn(I)>,
+}
+
+impl<I> Clone for Hook<I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<I> Copy for Hook<I> {}
+
+impl<I> fmt::Debug for Hook<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hook({}.{})", self.workflow, self.name)
+    }
+}
+
+impl<I: Data> Hook<I> {
+    /// The hook `name` of the workflow `workflow`.
+    pub const fn new(workflow: &'static str, name: &'static str) -> Self {
+        Self {
+            workflow,
+            name,
+            _input: PhantomData,
+        }
+    }
+    pub fn workflow(&self) -> &'static str {
+        self.workflow
+    }
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 }
