@@ -63,6 +63,7 @@ pub mod list;
 pub mod locking;
 pub mod module;
 pub mod money;
+pub mod provider;
 pub mod services;
 pub mod time;
 
@@ -96,6 +97,7 @@ pub mod prelude {
     pub use crate::list::{Direction, OrderBy, Page};
     pub use crate::module::{Migrations, Module, ModuleContext};
     pub use crate::money::Amount;
+    pub use crate::provider::{ProviderKind, ProviderOptions, Providers};
     pub use async_trait::async_trait;
     pub use stheno_macros::{entity, module};
 }

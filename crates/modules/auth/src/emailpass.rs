@@ -10,6 +10,7 @@ use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use async_trait::async_trait;
 use serde_json::{Value, json};
+use stheno_module_sdk::provider::ProviderOptions;
 use stheno_module_sdk::{Error, Result};
 
 use crate::provider::{AuthOutcome, AuthProvider, AuthRequest, Flow};
@@ -159,11 +160,12 @@ impl AuthProvider for EmailPassProvider {
     }
 }
 
-fn build(_options: &Value) -> Result<Option<Arc<dyn AuthProvider>>> {
+/// Always on: needs no options.
+fn build(_options: &ProviderOptions) -> Result<Option<Arc<dyn AuthProvider>>> {
     // Compute the dummy hash now, so the first login of an unknown email
     // does not take two hashes' time.
     LazyLock::force(&DUMMY_HASH);
     Ok(Some(Arc::new(EmailPassProvider)))
 }
 
-crate::register_auth_provider!(EMAILPASS, build);
+stheno_module_sdk::register_provider!(dyn AuthProvider, EMAILPASS, build);

@@ -12,14 +12,15 @@
 //! Options (`[modules.auth.providers.github]`): `client_id`,
 //! `client_secret`, `callback_url`, and for tests or GitHub Enterprise
 //! `authorize_url`, `token_url`, `user_url`, `scope`. Without options the
-//! provider is not registered.
+//! provider is off (registered, not built).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use stheno_module_sdk::provider::ProviderOptions;
 use stheno_module_sdk::{Error, Result};
 
 use crate::provider::{AuthOutcome, AuthProvider, AuthRequest, Flow};
@@ -230,14 +231,12 @@ impl AuthProvider for GithubProvider {
     }
 }
 
-fn build(options: &Value) -> Result<Option<Arc<dyn AuthProvider>>> {
-    if options.is_null() {
+/// Off without options; with them, they must parse.
+fn build(options: &ProviderOptions) -> Result<Option<Arc<dyn AuthProvider>>> {
+    if !options.is_configured() {
         return Ok(None);
     }
-    let options: GithubOptions = serde_json::from_value(options.clone()).map_err(|e| {
-        Error::invalid_data(format!("invalid options for auth provider github: {e}"))
-    })?;
-    Ok(Some(Arc::new(GithubProvider::new(options)?)))
+    Ok(Some(Arc::new(GithubProvider::new(options.parse()?)?)))
 }
 
-crate::register_auth_provider!(GITHUB, build);
+stheno_module_sdk::register_provider!(dyn AuthProvider, GITHUB, build);

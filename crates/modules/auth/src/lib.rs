@@ -17,20 +17,22 @@
 //!
 //! # Providers
 //!
-//! [`AuthProvider`] is the provider contract; providers register with
-//! [`register_auth_provider!`] and are built at start-up from
+//! [`AuthProvider`] is the provider contract, a kind of the SDK's provider
+//! registry ([`stheno_module_sdk::provider`]): providers register with
+//! [`register_provider!`](stheno_module_sdk::register_provider)`(dyn
+//! AuthProvider, "id", build)` and are built at start-up from
 //! `[modules.auth.providers.<id>]`. Shipped: [`emailpass`] (argon2id,
 //! always on) and [`github`] (OAuth 2, on when configured).
 //!
 //! The module knows nothing of HTTP or tokens: the routes (`stheno-api`)
 //! turn an authenticated identity into a JWT or a session.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
+use stheno_module_sdk::provider::{Providers, ProvidersConfig};
 use stheno_module_sdk::{Error, Migrations, Module, ModuleContext, Result, async_trait};
 
 pub mod emailpass;
@@ -48,7 +50,7 @@ pub use provider::{
 pub use store::IdentityStore;
 
 #[doc(hidden)]
-pub use inventory;
+pub use stheno_module_sdk::register_provider as __register_provider;
 
 /// The module's SQL migrations (`migrations/auth`).
 pub const MIGRATIONS: Migrations = diesel_migrations::embed_migrations!("../../../migrations/auth");
@@ -58,7 +60,7 @@ pub const MIGRATIONS: Migrations = diesel_migrations::embed_migrations!("../../.
 #[serde(default, deny_unknown_fields)]
 pub struct AuthOptions {
     /// Options per provider id (`[modules.auth.providers.github]`).
-    pub providers: BTreeMap<String, Value>,
+    pub providers: ProvidersConfig,
 }
 
 /// The auth module's service: the configured providers and the identity
@@ -66,47 +68,25 @@ pub struct AuthOptions {
 #[derive(Clone)]
 pub struct AuthModule {
     store: IdentityStore,
-    providers: Arc<BTreeMap<String, Arc<dyn AuthProvider>>>,
+    providers: Providers<dyn AuthProvider>,
 }
 
 impl std::fmt::Debug for AuthModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthModule")
-            .field("providers", &self.providers.keys().collect::<Vec<_>>())
+            .field("providers", &self.providers)
             .finish()
     }
 }
 
 impl AuthModule {
     /// Build every registered provider with its options; providers that are
-    /// not configured (and need to be) are left out.
+    /// not configured (and need to be) are left out, a configured provider
+    /// that is not registered is an error.
     pub fn new(db: stheno_module_sdk::db::DbPool, options: AuthOptions) -> Result<Self> {
-        let mut providers: BTreeMap<String, Arc<dyn AuthProvider>> = BTreeMap::new();
-        for reg in registered_providers() {
-            if providers.contains_key(reg.id) {
-                continue;
-            }
-            let opts = options
-                .providers
-                .get(reg.id)
-                .cloned()
-                .unwrap_or(Value::Null);
-            if let Some(p) = (reg.build)(&opts)? {
-                providers.insert(reg.id.to_string(), p);
-            }
-        }
-        if let Some(unknown) = options
-            .providers
-            .keys()
-            .find(|k| !providers.contains_key(k.as_str()))
-        {
-            return Err(Error::invalid_data(format!(
-                "auth provider `{unknown}` is configured but not registered: link the crate that provides it"
-            )));
-        }
         Ok(Self {
             store: IdentityStore::new(db),
-            providers: Arc::new(providers),
+            providers: Providers::from_config(&options.providers)?,
         })
     }
 
@@ -117,12 +97,12 @@ impl AuthModule {
 
     /// The configured providers, by id.
     pub fn providers(&self) -> impl Iterator<Item = &Arc<dyn AuthProvider>> {
-        self.providers.values()
+        self.providers.iter().map(|(_, provider)| provider)
     }
 
     /// One provider; an unknown id is a 401 as in Medusa.
     pub fn provider(&self, id: &str) -> Result<&Arc<dyn AuthProvider>> {
-        self.providers.get(id).ok_or_else(|| {
+        self.providers.find(id).ok_or_else(|| {
             Error::unauthorized(format!(
                 "Unable to retrieve the auth provider with id: {id}"
             ))

@@ -1,4 +1,4 @@
-//! The auth-provider contract and its registry.
+//! The auth-provider contract.
 //!
 //! A provider proves who someone is. The module hands it an [`AuthRequest`]
 //! (the HTTP body and query, already parsed) and an [`IdentityStore`] scoped
@@ -6,8 +6,12 @@
 //! redirect (first leg of an OAuth flow) or an error. Providers never see
 //! HTTP types.
 //!
-//! Register a provider with [`register_auth_provider!`]; it is built at
-//! module start-up from `[modules.auth.providers.<id>]`:
+//! Providers use the SDK's provider registry ([`stheno_module_sdk::provider`]):
+//! `dyn AuthProvider` is a [`ProviderKind`] of module `auth`; register an
+//! implementation with [`register_provider!`](stheno_module_sdk::register_provider)
+//! and it is built at module start-up from `[modules.auth.providers.<id>]`.
+//! Auth provider ids are plain (`emailpass`, `github`): the routes use them
+//! (`/auth/{actor}/{id}`) and `provider_identity.provider` stores them.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,11 +34,15 @@
 //!     }
 //! }
 //!
-//! fn build(_options: &serde_json::Value) -> Result<Option<Arc<dyn AuthProvider>>> {
+//! // Always on; a provider that needs options answers `Ok(None)` when
+//! // `!options.is_configured()` and reads them with `options.parse()?`.
+//! stheno_module_sdk::register_provider!(dyn AuthProvider, "magic", |_options| {
 //!     Ok(Some(Arc::new(Magic)))
-//! }
-//! stheno_auth::register_auth_provider!("magic", build);
+//! });
 //! ```
+//!
+//! [`register_auth_provider!`] is the same with a build function of the
+//! older shape, `fn(&serde_json::Value)` ([`BuildProvider`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,7 +50,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
-use stheno_module_sdk::{Error, Result};
+use stheno_module_sdk::provider::{ProviderKind, Providers};
+use stheno_module_sdk::{Error, Module, Result};
 
 use crate::models::AuthIdentity;
 use crate::store::IdentityStore;
@@ -133,30 +142,50 @@ pub trait AuthProvider: Send + Sync {
     }
 }
 
-/// Builds a provider from its options (`[modules.auth.providers.<id>]`,
-/// `Null` when absent). `Ok(None)`: not configured, left out.
+/// Auth providers are the SDK's providers of module `auth`.
+impl ProviderKind for dyn AuthProvider {
+    const MODULE: &'static str = crate::AuthModule::KEY;
+}
+
+/// The SDK's provider registration; auth's have `module == "auth"`.
+pub use stheno_module_sdk::provider::ProviderRegistration;
+
+/// A build function taking the provider's options
+/// (`[modules.auth.providers.<id>]`, `Null` when absent), for
+/// [`register_auth_provider!`](crate::register_auth_provider). `Ok(None)`: not
+/// configured, left out.
 pub type BuildProvider = fn(&Value) -> Result<Option<Arc<dyn AuthProvider>>>;
 
-/// A provider's entry in the registry; see [`register_auth_provider!`].
-#[derive(Clone, Copy)]
-pub struct ProviderRegistration {
-    pub id: &'static str,
-    pub build: BuildProvider,
-}
-
-inventory::collect!(ProviderRegistration);
-
-/// Every provider registered in the linked crates.
+/// Every auth provider registered in the linked crates.
 pub fn registered_providers() -> impl Iterator<Item = &'static ProviderRegistration> {
-    inventory::iter::<ProviderRegistration>.into_iter()
+    Providers::<dyn AuthProvider>::registered()
 }
 
-/// Register an auth provider: `register_auth_provider!("id", build_fn)`.
+/// Register an auth provider with a [`BuildProvider`]:
+/// `register_auth_provider!("id", build_fn)`. A thin wrapper over
+/// [`register_provider!`](stheno_module_sdk::register_provider).
+///
+/// ```
+/// use std::sync::Arc;
+/// use stheno_auth::AuthProvider;
+/// use stheno_module_sdk::Result;
+///
+/// fn build(options: &serde_json::Value) -> Result<Option<Arc<dyn AuthProvider>>> {
+///     if options.is_null() {
+///         return Ok(None); // not configured: left out
+///     }
+///     unimplemented!("build the provider from its options")
+/// }
+/// stheno_auth::register_auth_provider!("magic", build);
+///
+/// assert!(stheno_auth::registered_providers().any(|r| r.id == "magic"));
+/// ```
 #[macro_export]
 macro_rules! register_auth_provider {
     ($id:expr, $build:path) => {
-        $crate::inventory::submit! {
-            $crate::ProviderRegistration { id: $id, build: $build }
-        }
+        $crate::__register_provider!(dyn $crate::AuthProvider, $id, |options| {
+            let build: $crate::BuildProvider = $build;
+            build(options.value())
+        });
     };
 }
