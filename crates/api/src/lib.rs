@@ -13,6 +13,7 @@
 
 pub(crate) mod admin;
 mod auth;
+pub mod crud;
 mod customer_fields;
 mod fields;
 mod resource;
@@ -21,6 +22,12 @@ mod store;
 pub(crate) mod workflow;
 
 pub use fields::*;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use actix_web;
+    pub use stheno_http;
+}
 use stheno_http::{Namespace, Routes};
 
 fn store_routes(cfg: &mut actix_web::web::ServiceConfig) {

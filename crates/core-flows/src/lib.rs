@@ -41,5 +41,6 @@
 
 pub mod accounts;
 pub mod customer;
+pub mod entity;
 pub mod product;
 pub mod user;

@@ -466,6 +466,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             _ => quote!(#sdk::graph::RelationDef::many(#name, #target_entity)),
         }
     });
+    let column_names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
+    let column_idents: Vec<&Ident> = fields.iter().map(|f| &f.ident).collect();
     let soft_delete = args.soft_delete;
     let link_column = format!("{entity_name}_id");
     let doc_create = format!(
@@ -577,6 +579,9 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             type Filter = #filter;
             fn id(&self) -> &str {
                 &self.id
+            }
+            fn column_values(&self) -> ::std::vec::Vec<(&'static str, #sdk::entity::Bind)> {
+                ::std::vec![#((#column_names, #sdk::entity::SqlValue::to_bind(&self.#column_idents))),*]
             }
         }
 

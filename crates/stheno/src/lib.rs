@@ -25,7 +25,7 @@ pub use stheno_framework as framework;
 pub use stheno_http as http;
 pub use stheno_http::register_routes;
 pub use stheno_module_sdk as sdk;
-pub use stheno_module_sdk::register_module;
+pub use stheno_module_sdk::{define_link, register_module};
 pub use stheno_workflow_sdk as workflows;
 pub use stheno_workflow_sdk::{register_hook, register_workflow};
 

@@ -330,8 +330,10 @@ fn parse_list<T: SqlValue>(value: &Value) -> Result<Vec<T>, String> {
 impl<'de, T: SqlValue> Deserialize<'de> for FieldFilter<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
+        // Query strings cannot send JSON `null`: the text `null` means it.
+        let is_null = |v: &Value| v.is_null() || v.as_str() == Some("null");
         match &value {
-            Value::Null => Ok(FieldFilter::Null),
+            v if is_null(v) => Ok(FieldFilter::Null),
             Value::Array(_) => parse_list(&value)
                 .map(FieldFilter::In)
                 .map_err(D::Error::custom),
@@ -339,9 +341,12 @@ impl<'de, T: SqlValue> Deserialize<'de> for FieldFilter<T> {
                 let mut ops = FilterOps::default();
                 for (key, v) in map {
                     let one = || T::from_filter(v).map_err(D::Error::custom);
-                    let nullable = || match v {
-                        Value::Null => Ok(None),
-                        _ => one().map(Some),
+                    let nullable = || {
+                        if is_null(v) {
+                            Ok(None)
+                        } else {
+                            one().map(Some)
+                        }
                     };
                     let text = || match v {
                         Value::String(s) => Ok(s.clone()),
@@ -443,6 +448,7 @@ mod tests {
     fn every_shape_parses() {
         assert_eq!(parse::<String>(json!("a")), Ok(FieldFilter::Eq("a".into())));
         assert_eq!(parse::<String>(json!(null)), Ok(FieldFilter::Null));
+        assert_eq!(parse::<String>(json!("null")), Ok(FieldFilter::Null));
         assert_eq!(
             parse::<String>(json!(["a", "b"])),
             Ok(FieldFilter::In(vec!["a".into(), "b".into()]))

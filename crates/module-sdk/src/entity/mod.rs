@@ -71,6 +71,10 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + '
 
     /// The entity's id.
     fn id(&self) -> &str;
+
+    /// Every declared column's value (the id and timestamps excluded): what
+    /// [`EntityService::overwrite`] writes back to undo an update.
+    fn column_values(&self) -> Vec<(&'static str, Bind)>;
 }
 
 /// A module that owns the generated service of `E` (written by `#[module]`):

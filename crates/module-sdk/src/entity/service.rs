@@ -102,6 +102,21 @@ impl<E: Entity> EntityService<E> {
         }
     }
 
+    /// The service over a pool and event bus, for modules that build their
+    /// services by hand (their `Module::build` passes `ctx.links()`).
+    pub fn from_parts(
+        db: DbPool,
+        events: Arc<dyn EventBus>,
+        links: Arc<[&'static LinkDef]>,
+    ) -> Self {
+        Self {
+            db,
+            events,
+            links,
+            _entity: PhantomData,
+        }
+    }
+
     fn meta(&self) -> &'static EntityMeta {
         E::META
     }
@@ -120,7 +135,7 @@ impl<E: Entity> EntityService<E> {
     }
 
     /// `FROM <table> t WHERE <filter> [AND live]`.
-    fn from_where(&self, condition: &Condition, with_deleted: bool, sql: &mut DynSql) {
+    fn filtered_from(&self, condition: &Condition, with_deleted: bool, sql: &mut DynSql) {
         let meta = self.meta();
         sql.push(&format!(" FROM \"{}\" t WHERE ", meta.table));
         condition.write(meta, sql);
@@ -165,7 +180,7 @@ impl<E: Entity> EntityService<E> {
             "SELECT {} AS record",
             record_expr_exact(self.meta(), "t")
         ));
-        self.from_where(condition, config.with_deleted, &mut sql);
+        self.filtered_from(condition, config.with_deleted, &mut sql);
         self.order_by(&config.order, &mut sql)?;
         if let Some(page) = config.page {
             sql.push(&format!(
@@ -195,10 +210,18 @@ impl<E: Entity> EntityService<E> {
         filter: &E::Filter,
         config: &ListConfig,
     ) -> Result<(Vec<E>, i64)> {
-        let condition = filter.condition();
-        let sql = self.select(&condition, config)?;
+        self.list_and_count_where(&filter.condition(), config).await
+    }
+
+    /// [`list_and_count`](Self::list_and_count) over a condition tree.
+    pub async fn list_and_count_where(
+        &self,
+        condition: &Condition,
+        config: &ListConfig,
+    ) -> Result<(Vec<E>, i64)> {
+        let sql = self.select(condition, config)?;
         let mut count = DynSql::new("SELECT count(*) AS count");
-        self.from_where(&condition, config.with_deleted, &mut count);
+        self.filtered_from(condition, config.with_deleted, &mut count);
         let mut conn = self.conn().await?;
         let rows = Self::decode(sql.load_json(&mut conn).await?)?;
         let total = count.load_count(&mut conn).await?;
@@ -343,6 +366,48 @@ impl<E: Entity> EntityService<E> {
         Ok(updated)
     }
 
+    /// Write rows back as they were (their columns and `updated_at`), in one
+    /// transaction: how an update is undone. Rows deleted since are skipped.
+    pub async fn overwrite(&self, rows: &[E]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let meta = self.meta();
+        let statements: Vec<DynSql> = rows
+            .iter()
+            .map(|row| {
+                let mut sql = DynSql::new(&format!("UPDATE \"{}\" AS t SET ", meta.table));
+                for (column, value) in row.column_values() {
+                    sql.push(&format!("\"{column}\" = "));
+                    sql.bind(
+                        value,
+                        meta.column(column).map(|t| t.sql()).unwrap_or("text"),
+                    );
+                    sql.push(", ");
+                }
+                sql.push("updated_at = ");
+                sql.bind(Bind::Text(updated_at(row)), "timestamptz");
+                sql.push(" WHERE t.id = ");
+                sql.bind(Bind::Text(row.id().to_string()), "text");
+                sql
+            })
+            .collect();
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, Error, _>(async move |c| {
+            for sql in statements {
+                sql.run(c).await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.refine_duplicate(meta.words))?;
+        let ids: Vec<String> = rows.iter().map(|e| e.id().to_string()).collect();
+        let mut pending = Pending::default();
+        pending.push(meta, "updated", &ids);
+        self.emit(pending).await;
+        Ok(())
+    }
+
     async fn update_where_condition(
         &self,
         condition: &Condition,
@@ -424,6 +489,18 @@ impl<E: Entity> EntityService<E> {
         self.emit(pending).await;
         Ok(deleted)
     }
+}
+
+/// A row's `updated_at` as stored (serialised rows carry milliseconds only).
+fn updated_at<E: Entity>(row: &E) -> String {
+    serde_json::to_value(row)
+        .ok()
+        .and_then(|v| {
+            v.get("updated_at")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| time::now().to_rfc3339())
 }
 
 fn id_in(ids: &[String]) -> Condition {
