@@ -5,9 +5,9 @@
 use anyhow::Context;
 use serde_json::{Value, json};
 use stheno::framework::Container;
+use stheno::product::models::{CreateProductTag, CreateProductType};
 use stheno::product::{
-    CategoryFilter, CreateCategoryInput, CreateCollectionInput, CreateProductInput, CreateTagInput,
-    CreateTypeInput, ProductModule,
+    CategoryFilter, CreateCategoryInput, CreateCollectionInput, CreateProductInput, ProductModule,
 };
 use stheno::sdk::list::{OneOrMany, Page};
 
@@ -50,13 +50,15 @@ pub async fn demo_catalog(container: Container) -> anyhow::Result<()> {
         ])
         .await?;
     let tags = products
-        .create_tags(vec![
-            from_json::<CreateTagInput>(json!({"value": "cotton"}))?,
+        .product_tags()
+        .create(vec![
+            from_json::<CreateProductTag>(json!({"value": "cotton"}))?,
             from_json(json!({"value": "new"}))?,
         ])
         .await?;
     let kind = products
-        .create_types(vec![from_json::<CreateTypeInput>(
+        .product_types()
+        .create(vec![from_json::<CreateProductType>(
             json!({"value": "clothing"}),
         )?])
         .await?

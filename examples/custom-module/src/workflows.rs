@@ -1,14 +1,14 @@
-//! The brand's workflow, as an application writes one: a step with its
-//! compensation, an event held until the run succeeds, and a hook through
-//! which other code (another crate, a test) extends it. And the other way
-//! round: a handler on the core `create-products` workflow's
-//! `productsCreated` hook that gives new products a brand.
+//! The brand's workflow, as an application writes one: the generic create
+//! step with its compensation, an event held until the run succeeds, and a
+//! hook through which other code (another crate, a test) extends it. And the
+//! other way round: a handler on the core `create-products` workflow's
+//! `productsCreated` hook that links new products to a brand.
 
 use std::sync::LazyLock;
 
+use stheno::core_flows::entity::CreateEntities;
 use stheno::core_flows::product::{PRODUCTS_CREATED, ProductsCreated};
 use stheno::prelude::*;
-use stheno::sdk::events::Event;
 
 use crate::{Brand, BrandModule, CreateBrand};
 
@@ -16,46 +16,13 @@ use crate::{Brand, BrandModule, CreateBrand};
 /// undoes the creation.
 pub const BRAND_CREATED: Hook<Brand> = Hook::new("create-brand", "brandCreated");
 
-/// Creates the brand; compensation deletes it again.
-pub struct CreateBrandStep;
-
-#[async_trait]
-impl Step for CreateBrandStep {
-    type Input = CreateBrand;
-    type Output = Brand;
-    type CompensateInput = String;
-
-    fn name(&self) -> &str {
-        "create-brand"
-    }
-
-    async fn invoke(
-        &self,
-        input: CreateBrand,
-        ctx: &StepContext,
-    ) -> std::result::Result<StepResponse<Brand, String>, StepError> {
-        let brand = ctx.module::<BrandModule>()?.create(input).await?;
-        ctx.emit(Event::new(
-            "brand.created",
-            serde_json::json!({ "id": brand.id }),
-        ));
-        Ok(StepResponse::with_compensation(brand.clone(), brand.id))
-    }
-
-    async fn compensate(
-        &self,
-        id: String,
-        ctx: &StepContext,
-    ) -> std::result::Result<(), StepError> {
-        ctx.module::<BrandModule>()?.delete(&id).await?;
-        Ok(())
-    }
-}
-
-/// `create-brand`: create the brand, then the `brandCreated` hook.
+/// `create-brand`: create the brand (⇐ delete it; raises `brand.created`),
+/// then the `brandCreated` hook.
 pub fn create_brand() -> Workflow<CreateBrand, Brand> {
     Workflow::<CreateBrand>::new("create-brand")
-        .then(CreateBrandStep)
+        .map(|input| vec![input])
+        .then(CreateEntities::<BrandModule, Brand>::new("create-brand").emitting("brand"))
+        .map(|mut brands: Vec<Brand>| brands.remove(0))
         .hook(BRAND_CREATED)
 }
 stheno::register_workflow!(create_brand);
@@ -64,16 +31,16 @@ stheno::register_workflow!(create_brand);
 pub static CREATE_BRAND: LazyLock<Workflow<CreateBrand, Brand>> = LazyLock::new(create_brand);
 
 /// `POST /admin/products` with `additional_data: {"brand_id": "brand_…"}`
-/// gives the new products that brand. An unknown brand fails the hook, and
-/// the core workflow deletes the products it created; if a later step of
-/// the workflow fails, the compensation removes the link.
+/// links the new products to that brand. An unknown brand fails the hook,
+/// and the core workflow deletes the products it created; if a later step
+/// fails, the compensation dismisses the links.
 pub struct LinkProductsToBrand;
 
 #[async_trait]
 impl Step for LinkProductsToBrand {
     type Input = ProductsCreated;
-    type Output = Vec<String>;
-    type CompensateInput = Vec<String>;
+    type Output = Option<(String, Vec<String>)>;
+    type CompensateInput = Option<(String, Vec<String>)>;
 
     fn name(&self) -> &str {
         "link-products-to-brand"
@@ -83,30 +50,36 @@ impl Step for LinkProductsToBrand {
         &self,
         created: ProductsCreated,
         ctx: &StepContext,
-    ) -> std::result::Result<StepResponse<Vec<String>>, StepError> {
-        let brand_id = created
-            .additional_data
-            .as_ref()
-            .and_then(|d| d.get("brand_id"))
-            .and_then(|b| b.as_str());
-        let Some(brand_id) = brand_id else {
-            return Ok(StepResponse::new(Vec::new()));
+    ) -> std::result::Result<StepResponse<Self::Output>, StepError> {
+        let data = created.additional_data.as_ref();
+        let Some(brand_id) = data.and_then(|d| d["brand_id"].as_str()) else {
+            return Ok(StepResponse::new(None));
         };
-        let ids: Vec<String> = created.products.iter().map(|p| p.id.clone()).collect();
-        ctx.module::<BrandModule>()?
-            .link_products(brand_id, &ids)
-            .await
-            .map_err(StepError::permanent)?;
-        Ok(StepResponse::new(ids))
+        let brand = ctx
+            .module::<BrandModule>()?
+            .brands()
+            .retrieve(brand_id)
+            .await;
+        let brand = brand.map_err(StepError::permanent)?;
+        let products: Vec<String> = created.products.iter().map(|p| p.id.clone()).collect();
+        for product in &products {
+            let brand = std::slice::from_ref(&brand.id);
+            ctx.service::<Links>()?
+                .create("product", product, "brand", brand)
+                .await?;
+        }
+        Ok(StepResponse::new(Some((brand.id, products))))
     }
 
     async fn compensate(
         &self,
-        ids: Vec<String>,
+        linked: Self::CompensateInput,
         ctx: &StepContext,
     ) -> std::result::Result<(), StepError> {
-        if !ids.is_empty() {
-            ctx.module::<BrandModule>()?.unlink_products(&ids).await?;
+        if let Some((brand, products)) = linked {
+            ctx.service::<Links>()?
+                .dismiss("brand", &brand, "product", &products)
+                .await?;
         }
         Ok(())
     }

@@ -24,7 +24,9 @@ async fn brands_are_created_listed_and_read() {
     assert_eq!(res.status, 200, "{}", res.body);
     let id = res.body["brand"]["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("brand_"));
-    assert_eq!(app.events.names(), ["brand.created"]);
+    // The module's entity event (as Medusa 2.21.2 emits it) and the
+    // workflow's, both released when the run succeeded.
+    assert_eq!(app.events.names(), ["brand.brand.created", "brand.created"]);
 
     let res = app.admin_get("/admin/brands?fields=name").await;
     assert_eq!(
@@ -128,7 +130,7 @@ async fn a_failing_hook_handler_undoes_the_brand() {
         .admin_post("/admin/brands", json!({"name": "Fine"}))
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    assert_eq!(app.events.names(), ["brand.created"]);
+    assert_eq!(app.events.names(), ["brand.brand.created", "brand.created"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,15 +149,23 @@ async fn the_products_created_hook_gives_new_products_a_brand() {
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
     let product_id = res.body["product"]["id"].as_str().unwrap().to_string();
-    let brands = app.container.module::<BrandModule>().unwrap();
-    assert_eq!(brands.product_ids(&brand_id).await.unwrap(), [product_id]);
+    let links = app.container.links();
+    let product_ids = async || -> Vec<String> {
+        let pairs = links.list("brand", &[brand_id.clone()], "product").await;
+        pairs
+            .unwrap()
+            .into_iter()
+            .map(|(_, product)| product)
+            .collect()
+    };
+    assert_eq!(product_ids().await, [product_id]);
 
     // Without additional_data the hook does nothing.
     let res = app
         .admin_post("/admin/products", json!({"title": "Hammer"}))
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    assert_eq!(brands.product_ids(&brand_id).await.unwrap().len(), 1);
+    assert_eq!(product_ids().await.len(), 1);
 
     // An unknown brand fails the hook: the product is not created.
     let res = app
@@ -171,4 +181,182 @@ async fn the_products_created_hook_gives_new_products_a_brand() {
     );
     let res = app.admin_get("/admin/products?q=Rocket").await;
     assert_eq!(res.body["count"], 0);
+}
+
+/// Create `n` products through the API, all of them branded `brand_id`.
+async fn branded_products(app: &TestApp, brand_id: &str, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let res = app
+            .admin_post(
+                "/admin/products",
+                json!({"title": format!("P{i}"), "additional_data": {"brand_id": brand_id}}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        ids.push(res.body["product"]["id"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn products_show_their_brand_through_the_link_in_bounded_statements() {
+    let app = app().await;
+    let res = app
+        .admin_post("/admin/brands", json!({"name": "Acme"}))
+        .await;
+    let brand_id = res.body["brand"]["id"].as_str().unwrap().to_string();
+    branded_products(&app, &brand_id, 50).await;
+    let unbranded = app
+        .admin_post("/admin/products", json!({"title": "Plain"}))
+        .await;
+    let unbranded = unbranded.body["product"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let one = app
+        .admin_get("/admin/products?fields=id,*brand&limit=1&order=created_at")
+        .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["products"][0]["brand"]["name"], "Acme");
+    assert_eq!(one.body["products"][0]["brand"]["id"], brand_id);
+    let fifty = app
+        .admin_get("/admin/products?fields=id,*brand&limit=50&order=created_at")
+        .await;
+    let products = fifty.body["products"].as_array().unwrap();
+    assert_eq!(products.len(), 50);
+    assert!(products.iter().all(|p| p["brand"]["name"] == "Acme"));
+    assert_eq!(
+        one.queries, fifty.queries,
+        "the brand link costs the same statements for 1 and 50 products"
+    );
+    let plain = app
+        .admin_get(&format!("/admin/products/{unbranded}?fields=id,*brand"))
+        .await;
+    assert_eq!(plain.body["product"]["brand"], serde_json::Value::Null);
+
+    // Deleting the brand dismisses its links.
+    let res = app.admin_delete(&format!("/admin/brands/{brand_id}")).await;
+    assert_eq!(
+        res.body,
+        json!({"id": brand_id, "object": "brand", "deleted": true})
+    );
+    let after = app
+        .admin_get("/admin/products?fields=id,*brand&limit=1&order=created_at")
+        .await;
+    assert_eq!(after.body["products"][0]["brand"], serde_json::Value::Null);
+    let links = app.container.links();
+    assert!(
+        links
+            .list("brand", &[brand_id.clone()], "product")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_route_kit_serves_every_brand_route() {
+    let app = app().await;
+    let acme = app
+        .admin_post(
+            "/admin/brands",
+            json!({"name": "Acme", "metadata": {"tier": 1}}),
+        )
+        .await;
+    let id = acme.body["brand"]["id"].as_str().unwrap().to_string();
+    app.admin_post("/admin/brands", json!({"name": "Zenith"}))
+        .await;
+
+    // Filters with Medusa's operators, q, order, paging.
+    let res = app.admin_get("/admin/brands?q=CM&fields=name").await;
+    assert_eq!(res.body["brands"], json!([{"id": id, "name": "Acme"}]));
+    let res = app
+        .admin_get("/admin/brands?name[$ne]=Acme&fields=name")
+        .await;
+    assert_eq!(res.body["brands"][0]["name"], "Zenith");
+    let res = app
+        .admin_get("/admin/brands?order=-name&limit=1&offset=0&fields=name")
+        .await;
+    assert_eq!(
+        (
+            res.body["brands"][0]["name"].clone(),
+            res.body["count"].clone()
+        ),
+        (json!("Zenith"), json!(2))
+    );
+
+    // Update: absent fields stay, null clears.
+    let res = app
+        .admin_post(&format!("/admin/brands/{id}"), json!({"name": "Acme Co"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["brand"]["metadata"], json!({"tier": 1}));
+    let res = app
+        .admin_post(&format!("/admin/brands/{id}"), json!({"metadata": null}))
+        .await;
+    assert_eq!(res.body["brand"]["metadata"], serde_json::Value::Null);
+    assert_eq!(res.body["brand"]["name"], "Acme Co");
+
+    // Store reads see live brands only.
+    let res = app.get("/store/brands?fields=name&order=name").await;
+    assert_eq!(res.body["count"], 2, "{}", res.body);
+    app.admin_delete(&format!("/admin/brands/{id}")).await;
+    let res = app.get("/store/brands").await;
+    assert_eq!(res.body["count"], 1);
+    let res = app.get("/store/brands?deleted_at[$ne]=null").await;
+    assert_eq!(res.body["count"], 0, "deleted rows never reach the store");
+    let res = app.admin_get("/admin/brands?with_deleted=true").await;
+    assert_eq!(res.body["count"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn route_kit_errors() {
+    let app = app().await;
+    for (method, path, body) in [
+        (
+            actix_web::http::Method::GET,
+            "/admin/brands/brand_nope",
+            None,
+        ),
+        (
+            actix_web::http::Method::POST,
+            "/admin/brands/brand_nope",
+            Some(json!({"name": "X"})),
+        ),
+        (
+            actix_web::http::Method::DELETE,
+            "/admin/brands/brand_nope",
+            None,
+        ),
+    ] {
+        let res = app.request(method.clone(), path, body.clone(), true).await;
+        assert_eq!(res.status, 404, "{method} {path}: {}", res.body);
+        assert_eq!(
+            res.body,
+            json!({"type": "not_found", "message": "Brand with id: brand_nope was not found"})
+        );
+        let res = app.request(method.clone(), path, body, false).await;
+        assert_eq!(res.status, 401, "{method} {path} without auth");
+    }
+    let res = app
+        .admin_post("/admin/brands", json!({"name": "Acme", "foo": 1}))
+        .await;
+    assert_eq!(res.status, 400);
+    assert_eq!(
+        res.body["message"],
+        "Invalid request: Unrecognized fields: 'foo'"
+    );
+    let res = app.admin_post("/admin/brands", json!({"name": 5})).await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    let res = app.admin_get("/admin/brands?nope=1").await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    let res = app.admin_get("/admin/brands?created_at[$gt]=soon").await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    let res = app.admin_get("/admin/brands?order=nope").await;
+    assert_eq!(
+        res.body,
+        json!({"type": "invalid_data", "message": "Order field nope is not valid"})
+    );
 }

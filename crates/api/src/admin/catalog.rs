@@ -1,6 +1,7 @@
 //! `/admin/collections`, `/admin/product-categories`, `/admin/product-tags`,
 //! `/admin/product-types`, `/admin/product-options`: the CRUD routes through
-//! [`Resource`], plus the product batch routes of collections and categories.
+//! [`Resource`] (tags and types through the route kit, [`CrudResource`]),
+//! plus the product batch routes of collections and categories.
 //! Mutations run the core workflows of `stheno_core_flows::product`.
 
 use actix_web::{HttpResponse, web};
@@ -9,20 +10,21 @@ use stheno_core_flows::product::{self, Update};
 use stheno_framework::Container;
 use stheno_http::{ApiResult, Body, RetrieveQuery};
 use stheno_module_sdk::Result;
-use stheno_module_sdk::graph::Selection;
+use stheno_module_sdk::graph::{FieldsConfig, Selection};
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_product::models::{
-    ProductCategory, ProductCollection, ProductOption, ProductTag, ProductType,
+    CreateProductTag, CreateProductType, ProductCategory, ProductCollection, ProductOption,
+    ProductTag, ProductType, UpdateProductTag, UpdateProductType,
 };
 use stheno_product::{
     CategoryFilter, CollectionFilter, CreateCategoryInput, CreateCollectionInput,
-    CreateOptionInput, CreateTagInput, CreateTypeInput, OptionFilter, ProductModule, TagFilter,
-    TypeFilter, UpdateCategoryInput, UpdateCollectionInput, UpdateOptionInput, UpdateTagInput,
-    UpdateTypeInput,
+    CreateOptionInput, OptionFilter, ProductModule, UpdateCategoryInput, UpdateCollectionInput,
+    UpdateOptionInput,
 };
 use stheno_workflow_sdk::Workflow;
 
 use super::LinkBatch;
+use crate::crud::{self, CrudResource};
 use crate::fields::{
     ADMIN_CATEGORY, ADMIN_COLLECTION, ADMIN_OPTION, ADMIN_TAG, ADMIN_TYPE, STORE_COLLECTION,
     STORE_OPTION, STORE_TAG, STORE_TYPE,
@@ -33,8 +35,8 @@ use crate::workflow::run;
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     resource::configure::<Collections>(cfg, "/collections");
     resource::configure::<Categories>(cfg, "/product-categories");
-    resource::configure::<Tags>(cfg, "/product-tags");
-    resource::configure::<Types>(cfg, "/product-types");
+    crud::admin::<Tags>(cfg, "/product-tags");
+    crud::admin::<Types>(cfg, "/product-types");
     resource::configure::<Options>(cfg, "/product-options");
     cfg.route(
         "/collections/{id}/products",
@@ -249,103 +251,43 @@ impl HoldsProducts for Categories {
 
 // ---- tags and types ----------------------------------------------------
 
-/// Filters of tags and types, which share their shape.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ValueParams {
-    q: Option<String>,
-    id: Option<OneOrMany>,
-    value: Option<OneOrMany>,
-    external_id: Option<OneOrMany>,
-    created_at: Option<DateFilter>,
-    updated_at: Option<DateFilter>,
-    deleted_at: Option<DateFilter>,
+/// Tags: the route kit over the product module's generated service.
+pub(crate) struct Tags;
+
+impl CrudResource for Tags {
+    type Module = ProductModule;
+    type Entity = ProductTag;
+    const FIELDS: FieldsConfig<'static> = ADMIN_TAG;
+    const STORE_FIELDS: FieldsConfig<'static> = STORE_TAG;
+    fn create() -> Workflow<Vec<CreateProductTag>, Vec<ProductTag>> {
+        product::create_product_tags()
+    }
+    fn update() -> Workflow<Vec<Update<UpdateProductTag>>, Vec<ProductTag>> {
+        product::update_product_tags()
+    }
+    fn delete() -> Workflow<Vec<String>, Vec<String>> {
+        product::delete_product_tags()
+    }
 }
 
-/// Tags and types have the same shape and routes; one definition serves both.
-macro_rules! value_resource {
-    ($name:ident, $entity:literal, $plural:literal, $fields:expr, $row:ty, $filter:ident,
-     $create:ty, $update:ty, $list:ident, $retrieve:ident, $create_wf:ident, $update_wf:ident,
-     $delete_wf:ident) => {
-        pub(crate) struct $name;
+/// Types: the route kit over the product module's generated service.
+pub(crate) struct Types;
 
-        impl Resource for $name {
-            const ENTITY: &'static str = $entity;
-            const KEY: &'static str = $entity;
-            const PLURAL: &'static str = $plural;
-            const OBJECT: &'static str = $entity;
-            const FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = $fields;
-            type Row = $row;
-            type Params = ValueParams;
-            type Create = $create;
-            type Update = $update;
-
-            async fn list(
-                m: &ProductModule,
-                f: ValueParams,
-                with_deleted: bool,
-                page: Page,
-                order: &[OrderBy],
-            ) -> Result<(Vec<$row>, i64)> {
-                let filter = $filter {
-                    q: f.q,
-                    id: f.id,
-                    value: f.value,
-                    external_id: f.external_id,
-                    created_at: f.created_at,
-                    updated_at: f.updated_at,
-                    deleted_at: f.deleted_at,
-                    with_deleted,
-                };
-                m.$list(&filter, page, order).await
-            }
-            async fn retrieve(m: &ProductModule, id: &str) -> Result<$row> {
-                m.$retrieve(id).await
-            }
-            async fn create(c: &Container, input: $create) -> Result<$row> {
-                first(run(c, product::$create_wf(), vec![input]).await?)
-            }
-            async fn update(c: &Container, id: &str, input: $update) -> Result<$row> {
-                first(run(c, product::$update_wf(), vec![Update::new(id, input)]).await?)
-            }
-            async fn delete(c: &Container, id: &str) -> Result<()> {
-                run(c, product::$delete_wf(), vec![id.to_string()]).await?;
-                Ok(())
-            }
-        }
-    };
+impl CrudResource for Types {
+    type Module = ProductModule;
+    type Entity = ProductType;
+    const FIELDS: FieldsConfig<'static> = ADMIN_TYPE;
+    const STORE_FIELDS: FieldsConfig<'static> = STORE_TYPE;
+    fn create() -> Workflow<Vec<CreateProductType>, Vec<ProductType>> {
+        product::create_product_types()
+    }
+    fn update() -> Workflow<Vec<Update<UpdateProductType>>, Vec<ProductType>> {
+        product::update_product_types()
+    }
+    fn delete() -> Workflow<Vec<String>, Vec<String>> {
+        product::delete_product_types()
+    }
 }
-
-value_resource!(
-    Tags,
-    "product_tag",
-    "product_tags",
-    ADMIN_TAG,
-    ProductTag,
-    TagFilter,
-    CreateTagInput,
-    UpdateTagInput,
-    list_tags,
-    retrieve_tag,
-    create_product_tags,
-    update_product_tags,
-    delete_product_tags
-);
-value_resource!(
-    Types,
-    "product_type",
-    "product_types",
-    ADMIN_TYPE,
-    ProductType,
-    TypeFilter,
-    CreateTypeInput,
-    UpdateTypeInput,
-    list_types,
-    retrieve_type,
-    create_product_types,
-    update_product_types,
-    delete_product_types
-);
 
 // ---- global product options (Medusa 2.16+) ------------------------------
 
@@ -446,48 +388,6 @@ impl StoreResource for Collections {
             updated_at: p.updated_at,
             deleted_at: None,
         }
-    }
-}
-
-/// Store tag and type filters.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StoreValueParams {
-    q: Option<String>,
-    id: Option<OneOrMany>,
-    value: Option<OneOrMany>,
-    external_id: Option<OneOrMany>,
-    created_at: Option<DateFilter>,
-    updated_at: Option<DateFilter>,
-}
-
-impl From<StoreValueParams> for ValueParams {
-    fn from(p: StoreValueParams) -> Self {
-        ValueParams {
-            q: p.q,
-            id: p.id,
-            value: p.value,
-            external_id: p.external_id,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-            deleted_at: None,
-        }
-    }
-}
-
-impl StoreResource for Tags {
-    type StoreParams = StoreValueParams;
-    const STORE_FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = STORE_TAG;
-    fn from_store(p: StoreValueParams) -> ValueParams {
-        p.into()
-    }
-}
-
-impl StoreResource for Types {
-    type StoreParams = StoreValueParams;
-    const STORE_FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = STORE_TYPE;
-    fn from_store(p: StoreValueParams) -> ValueParams {
-        p.into()
     }
 }
 

@@ -12,12 +12,12 @@ use stheno_product::{CategoryFilter, ProductModule};
 
 use crate::admin::catalog::{Collections, Options, Tags, Types};
 use crate::fields::STORE_CATEGORY;
-use crate::{resource, respond};
+use crate::{crud, resource, respond};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     resource::configure_store::<Collections>(cfg, "/collections");
-    resource::configure_store::<Tags>(cfg, "/product-tags");
-    resource::configure_store::<Types>(cfg, "/product-types");
+    crud::store::<Tags>(cfg, "/product-tags");
+    crud::store::<Types>(cfg, "/product-types");
     resource::configure_store::<Options>(cfg, "/product-options");
     // Categories filter what shoppers see and expand trees: their own routes.
     cfg.route("/product-categories", web::get().to(list_categories))

@@ -3,14 +3,16 @@
 
 use stheno_module_sdk::Result;
 use stheno_product::models::{
-    ProductCategory, ProductCollection, ProductOption, ProductTag, ProductType,
+    CreateProductTag, CreateProductType, ProductCategory, ProductCollection, ProductOption,
+    ProductTag, ProductType, UpdateProductTag, UpdateProductType,
 };
 use stheno_product::{
     CategoryFilter, CollectionFilter, CreateCategoryInput, CreateCollectionInput,
-    CreateOptionInput, CreateTagInput, CreateTypeInput, OptionSnapshot, ProductModule, TagFilter,
-    TypeFilter, UpdateCategoryInput, UpdateCollectionInput, UpdateOptionInput, UpdateTagInput,
-    UpdateTypeInput,
+    CreateOptionInput, OptionSnapshot, ProductModule, UpdateCategoryInput, UpdateCollectionInput,
+    UpdateOptionInput,
 };
+
+use crate::entity::{CreateEntities, SoftDeleteEntities, UpdateEntities};
 use stheno_workflow_sdk::{Hook, Workflow, async_trait};
 
 use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
@@ -239,124 +241,30 @@ pub fn delete_product_categories() -> Workflow<Vec<String>, Vec<String>> {
 
 // ---- tags and types ----------------------------------------------------------
 
-/// Tags and types have the same shape; one definition serves both.
-macro_rules! value_entity {
-    ($entity:ident, $event:literal, $row:ty, $create:ty, $update:ident, $filter:ident,
-     $create_fn:ident, $remove_fn:ident, $list_fn:ident, $update_fn:ident,
-     $soft_delete_fn:ident, $restore_fn:ident,
-     [$create_step:ident, $update_step:ident, $delete_step:ident],
-     [$create_id:literal, $update_id:literal, $delete_id:literal]) => {
-        #[derive(Debug)]
-        #[doc = concat!("Product ", $event, "s (`", $event, ".*` events).")]
-        pub struct $entity;
-
-        #[async_trait]
-        impl Entity for $entity {
-            type Row = $row;
-            type Create = $create;
-            type Update = $update;
-            type Snapshot = $row;
-            const EVENT: &'static str = $event;
-            const CREATE_STEP: &'static str = $create_id;
-            const UPDATE_STEP: &'static str = $update_id;
-            const DELETE_STEP: &'static str = $delete_id;
-
-            fn row_id(row: &$row) -> &str {
-                &row.id
-            }
-            fn snapshot_id(row: &$row) -> &str {
-                &row.id
-            }
-            async fn create(m: &ProductModule, input: Vec<$create>) -> Result<Vec<$row>> {
-                m.$create_fn(input).await
-            }
-            async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
-                m.$remove_fn(ids).await
-            }
-            async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<$row>> {
-                let filter = $filter {
-                    id: id_filter(ids),
-                    ..Default::default()
-                };
-                Ok(m.$list_fn(&filter, page_for(ids), &[]).await?.0)
-            }
-            async fn update(m: &ProductModule, id: &str, input: $update) -> Result<$row> {
-                m.$update_fn(id, input).await
-            }
-            async fn revert(m: &ProductModule, rows: Vec<$row>) -> Result<()> {
-                for r in rows {
-                    let input = $update {
-                        value: Some(r.value),
-                        external_id: Some(r.external_id),
-                        metadata: Some(r.metadata),
-                    };
-                    m.$update_fn(&r.id, input).await?;
-                }
-                Ok(())
-            }
-            async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
-                m.$soft_delete_fn(ids).await
-            }
-            async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
-                m.$restore_fn(ids).await
-            }
-        }
-
-        pub type $create_step = CreateStep<$entity>;
-        pub type $update_step = UpdateStep<$entity>;
-        pub type $delete_step = DeleteStep<$entity>;
-    };
+/// `create-product-tags` (⇐ delete), raising `product-tag.created`.
+pub fn create_product_tags_step() -> CreateEntities<ProductModule, ProductTag> {
+    CreateEntities::new("create-product-tags").emitting("product-tag")
 }
-
-value_entity!(
-    Tags,
-    "product-tag",
-    ProductTag,
-    CreateTagInput,
-    UpdateTagInput,
-    TagFilter,
-    create_tags,
-    delete_tags,
-    list_tags,
-    update_tag,
-    soft_delete_tags,
-    restore_tags,
-    [
-        CreateProductTagsStep,
-        UpdateProductTagsStep,
-        DeleteProductTagsStep
-    ],
-    [
-        "create-product-tags",
-        "update-product-tags",
-        "delete-product-tags"
-    ]
-);
-
-value_entity!(
-    Types,
-    "product-type",
-    ProductType,
-    CreateTypeInput,
-    UpdateTypeInput,
-    TypeFilter,
-    create_types,
-    delete_types,
-    list_types,
-    update_type,
-    soft_delete_types,
-    restore_types,
-    [
-        CreateProductTypesStep,
-        UpdateProductTypesStep,
-        DeleteProductTypesStep
-    ],
-    [
-        "create-product-types",
-        "update-product-types",
-        "delete-product-types"
-    ]
-);
+/// `update-product-tags` (⇐ the previous rows), raising `product-tag.updated`.
+pub fn update_product_tags_step() -> UpdateEntities<ProductModule, ProductTag> {
+    UpdateEntities::new("update-product-tags").emitting("product-tag")
+}
+/// `delete-product-tags` (soft; ⇐ restore), raising `product-tag.deleted`.
+pub fn delete_product_tags_step() -> SoftDeleteEntities<ProductModule, ProductTag> {
+    SoftDeleteEntities::new("delete-product-tags").emitting("product-tag")
+}
+/// `create-product-types` (⇐ delete), raising `product-type.created`.
+pub fn create_product_types_step() -> CreateEntities<ProductModule, ProductType> {
+    CreateEntities::new("create-product-types").emitting("product-type")
+}
+/// `update-product-types` (⇐ the previous rows), raising `product-type.updated`.
+pub fn update_product_types_step() -> UpdateEntities<ProductModule, ProductType> {
+    UpdateEntities::new("update-product-types").emitting("product-type")
+}
+/// `delete-product-types` (soft; ⇐ restore), raising `product-type.deleted`.
+pub fn delete_product_types_step() -> SoftDeleteEntities<ProductModule, ProductType> {
+    SoftDeleteEntities::new("delete-product-types").emitting("product-type")
+}
 
 /// Hook `productTagsCreated` of `create-product-tags`: runs on
 /// the workflow's result; a failing handler undoes the workflow.
@@ -364,9 +272,9 @@ pub const PRODUCT_TAGS_CREATED: Hook<Vec<ProductTag>> =
     Hook::new("create-product-tags", "productTagsCreated");
 
 /// `create-product-tags` (`POST /admin/product-tags`).
-pub fn create_product_tags() -> Workflow<Vec<CreateTagInput>, Vec<ProductTag>> {
+pub fn create_product_tags() -> Workflow<Vec<CreateProductTag>, Vec<ProductTag>> {
     Workflow::new("create-product-tags")
-        .then(CreateProductTagsStep::new())
+        .then(create_product_tags_step())
         .hook(PRODUCT_TAGS_CREATED)
 }
 
@@ -376,9 +284,9 @@ pub const PRODUCT_TAGS_UPDATED: Hook<Vec<ProductTag>> =
     Hook::new("update-product-tags", "productTagsUpdated");
 
 /// `update-product-tags` (`POST /admin/product-tags/:id`).
-pub fn update_product_tags() -> Workflow<Vec<Update<UpdateTagInput>>, Vec<ProductTag>> {
+pub fn update_product_tags() -> Workflow<Vec<Update<UpdateProductTag>>, Vec<ProductTag>> {
     Workflow::new("update-product-tags")
-        .then(UpdateProductTagsStep::new())
+        .then(update_product_tags_step())
         .hook(PRODUCT_TAGS_UPDATED)
 }
 
@@ -390,7 +298,7 @@ pub const PRODUCT_TAGS_DELETED: Hook<Vec<String>> =
 /// `delete-product-tags` (`DELETE /admin/product-tags/:id`).
 pub fn delete_product_tags() -> Workflow<Vec<String>, Vec<String>> {
     Workflow::new("delete-product-tags")
-        .then(DeleteProductTagsStep::new())
+        .then(delete_product_tags_step())
         .hook(PRODUCT_TAGS_DELETED)
 }
 
@@ -400,9 +308,9 @@ pub const PRODUCT_TYPES_CREATED: Hook<Vec<ProductType>> =
     Hook::new("create-product-types", "productTypesCreated");
 
 /// `create-product-types` (`POST /admin/product-types`).
-pub fn create_product_types() -> Workflow<Vec<CreateTypeInput>, Vec<ProductType>> {
+pub fn create_product_types() -> Workflow<Vec<CreateProductType>, Vec<ProductType>> {
     Workflow::new("create-product-types")
-        .then(CreateProductTypesStep::new())
+        .then(create_product_types_step())
         .hook(PRODUCT_TYPES_CREATED)
 }
 
@@ -412,9 +320,9 @@ pub const PRODUCT_TYPES_UPDATED: Hook<Vec<ProductType>> =
     Hook::new("update-product-types", "productTypesUpdated");
 
 /// `update-product-types` (`POST /admin/product-types/:id`).
-pub fn update_product_types() -> Workflow<Vec<Update<UpdateTypeInput>>, Vec<ProductType>> {
+pub fn update_product_types() -> Workflow<Vec<Update<UpdateProductType>>, Vec<ProductType>> {
     Workflow::new("update-product-types")
-        .then(UpdateProductTypesStep::new())
+        .then(update_product_types_step())
         .hook(PRODUCT_TYPES_UPDATED)
 }
 
@@ -426,7 +334,7 @@ pub const PRODUCT_TYPES_DELETED: Hook<Vec<String>> =
 /// `delete-product-types` (`DELETE /admin/product-types/:id`).
 pub fn delete_product_types() -> Workflow<Vec<String>, Vec<String>> {
     Workflow::new("delete-product-types")
-        .then(DeleteProductTypesStep::new())
+        .then(delete_product_types_step())
         .hook(PRODUCT_TYPES_DELETED)
 }
 

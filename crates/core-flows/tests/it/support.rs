@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use stheno_framework::testing::TestDb;
+use stheno_module_sdk::entity::ListConfig;
 use stheno_module_sdk::events::RecordingEventBus;
 use stheno_module_sdk::list::Page;
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, ErrorKind};
 use stheno_product::{
     CategoryFilter, CollectionFilter, OptionFilter, OptionValueFilter, ProductFilter,
-    ProductModule, TagFilter, TypeFilter, VariantFilter,
+    ProductModule, VariantFilter,
 };
 use stheno_workflow_sdk::{
     Data, Step, StepContext, StepError, StepResponse, Workflow, WorkflowEngine, WorkflowError,
@@ -199,30 +200,17 @@ impl Env {
             .await
             .unwrap()
             .0;
+        let everything = ListConfig::default().with_deleted(true);
         let tags = m
-            .list_tags(
-                &TagFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
-            )
+            .product_tags()
+            .list(&Default::default(), &everything)
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let types = m
-            .list_types(
-                &TypeFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
-            )
+            .product_types()
+            .list(&Default::default(), &everything)
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let mut state = json!({
             "products": products,
             "snapshots": snapshots,
@@ -281,7 +269,8 @@ pub fn input<T: serde::de::DeserializeOwned>(value: Value) -> T {
 pub async fn seed(env: &Env) -> Seeded {
     let m = &env.products;
     let tags = m
-        .create_tags(vec![
+        .product_tags()
+        .create(vec![
             input(json!({"value": "summer"})),
             input(json!({"value": "sale"})),
         ])
@@ -300,7 +289,8 @@ pub async fn seed(env: &Env) -> Seeded {
         .unwrap()
         .remove(0);
     let kind = m
-        .create_types(vec![input(json!({"value": "apparel"}))])
+        .product_types()
+        .create(vec![input(json!({"value": "apparel"}))])
         .await
         .unwrap()
         .remove(0);

@@ -115,6 +115,10 @@ mod service;
 mod sql;
 
 pub use input::IdRef;
+pub use models::{
+    CreateProductTag, CreateProductType, ProductTagFilter, ProductTypeFilter, UpdateProductTag,
+    UpdateProductType,
+};
 pub use service::*;
 
 /// The module's SQL migrations (`migrations/product`).
@@ -127,7 +131,11 @@ impl Module for ProductModule {
     const MIGRATIONS: Option<Migrations> = Some(MIGRATIONS);
 
     async fn build(ctx: &ModuleContext) -> Result<Self> {
-        Ok(ProductModule::new(ctx.db().clone(), ctx.events().clone()))
+        Ok(ProductModule::with_links(
+            ctx.db().clone(),
+            ctx.events().clone(),
+            ctx.links().into(),
+        ))
     }
 
     fn entity_sources(self: &Arc<Self>) -> Vec<Arc<dyn EntitySource>> {

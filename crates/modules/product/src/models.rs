@@ -291,36 +291,32 @@ pub struct ProductVariantProductImage {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-/// A product type (`ptyp_…`); `value` is unique.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+/// A product type (`ptyp_…`); `value` is unique. A generated entity:
+/// [`ProductModule::product_types`](crate::ProductModule::product_types) is
+/// its service.
+#[stheno_module_sdk::entity(module = "product", prefix = "ptyp", searchable(value), soft_delete)]
+#[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_type, check_for_backend(Pg))]
 pub struct ProductType {
     pub id: String,
+    #[entity(unique)]
     pub value: String,
     pub external_id: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
-/// A product tag (`ptag_…`); `value` is unique.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+/// A product tag (`ptag_…`); `value` is unique. A generated entity:
+/// [`ProductModule::product_tags`](crate::ProductModule::product_tags) is
+/// its service.
+#[stheno_module_sdk::entity(module = "product", prefix = "ptag", searchable(value), soft_delete)]
+#[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_tag, check_for_backend(Pg))]
 pub struct ProductTag {
     pub id: String,
+    #[entity(unique)]
     pub value: String,
     pub external_id: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// A product collection (`pcol_…`); `handle` is unique.
@@ -365,4 +361,23 @@ pub struct ProductCategory {
     pub updated_at: DateTime<Utc>,
     #[serde(serialize_with = "iso_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Products can be linked to other modules' entities (`define_link!`):
+/// link tables hold their id in `product_id`.
+impl stheno_module_sdk::link::Linkable for Product {
+    const MODULE: &'static str = "product";
+    const ENTITY: &'static str = "product";
+    const TABLE: &'static str = "product";
+    const SOFT_DELETE: bool = true;
+    const LINK_COLUMN: &'static str = "product_id";
+}
+
+/// Variants are linked to price sets and inventory items: `variant_id`.
+impl stheno_module_sdk::link::Linkable for ProductVariant {
+    const MODULE: &'static str = "product";
+    const ENTITY: &'static str = "product_variant";
+    const TABLE: &'static str = "product_variant";
+    const SOFT_DELETE: bool = true;
+    const LINK_COLUMN: &'static str = "variant_id";
 }

@@ -6,9 +6,6 @@ mod collections;
 mod options;
 mod products;
 mod revert;
-mod tags;
-mod types;
-mod value_entities;
 mod variants;
 
 use std::sync::Arc;
@@ -16,10 +13,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use stheno_module_sdk::db::{DbConn, DbPool};
+use stheno_module_sdk::entity::{EntityService, ServiceOf};
 use stheno_module_sdk::events::EventBus;
+use stheno_module_sdk::link::LinkDef;
 use stheno_module_sdk::{Error, ErrorKind, Result};
 
 use crate::events::Events;
+use crate::models::{ProductTag, ProductType};
 
 pub use categories::{CategoryFilter, CreateCategoryInput, UpdateCategoryInput};
 pub use collections::{CollectionFilter, CreateCollectionInput, UpdateCollectionInput};
@@ -34,8 +34,6 @@ pub use revert::{
     OptionLinkRow, OptionLinkValueRow, OptionLinks, OptionSnapshot, ProductSnapshot,
     VariantSnapshot,
 };
-pub use tags::{CreateTagInput, TagFilter, UpdateTagInput};
-pub use types::{CreateTypeInput, TypeFilter, UpdateTypeInput};
 pub use variants::{CreateVariantInput, UpdateVariantInput, UpsertVariantInput, VariantFilter};
 
 /// The connection type the service's helpers run on.
@@ -50,6 +48,8 @@ pub(crate) type Conn = AsyncPgConnection;
 pub struct ProductModule {
     db: DbPool,
     events: Arc<dyn EventBus>,
+    tags: EntityService<ProductTag>,
+    types: EntityService<ProductType>,
 }
 
 impl std::fmt::Debug for ProductModule {
@@ -61,7 +61,35 @@ impl std::fmt::Debug for ProductModule {
 impl ProductModule {
     /// A service over `db`, emitting events through `events`.
     pub fn new(db: DbPool, events: Arc<dyn EventBus>) -> Self {
-        Self { db, events }
+        Self::with_links(db, events, Arc::new([]))
+    }
+
+    /// [`new`](Self::new), with the application's links (soft deletes of
+    /// generated entities cascade into them).
+    pub fn with_links(
+        db: DbPool,
+        events: Arc<dyn EventBus>,
+        links: Arc<[&'static LinkDef]>,
+    ) -> Self {
+        Self {
+            tags: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            types: EntityService::from_parts(db.clone(), events.clone(), links),
+            db,
+            events,
+        }
+    }
+
+    /// Product tags: the generated service (list, retrieve, create, update,
+    /// soft delete, restore, delete). Products keep their pivot rows when a
+    /// tag is soft-deleted, so a restore brings the tag back on them.
+    pub fn product_tags(&self) -> &EntityService<ProductTag> {
+        &self.tags
+    }
+
+    /// Product types: the generated service. Products keep their `type_id`
+    /// when a type is soft-deleted.
+    pub fn product_types(&self) -> &EntityService<ProductType> {
+        &self.types
     }
 
     pub(crate) async fn conn(&self) -> Result<DbConn> {
@@ -77,6 +105,18 @@ impl ProductModule {
         if let Err(err) = self.events.emit(events.into_vec()).await {
             tracing::error!(error = %err, "product module: emitting events failed");
         }
+    }
+}
+
+impl ServiceOf<ProductTag> for ProductModule {
+    fn service(&self) -> &EntityService<ProductTag> {
+        &self.tags
+    }
+}
+
+impl ServiceOf<ProductType> for ProductModule {
+    fn service(&self) -> &EntityService<ProductType> {
+        &self.types
     }
 }
 

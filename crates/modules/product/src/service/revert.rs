@@ -17,8 +17,8 @@ use crate::events::{Action, EventEntity, Events};
 use crate::models::{Product, ProductImage, ProductOption, ProductOptionValue, ProductVariant};
 use crate::schema::{
     image, product, product_category_product, product_collection, product_option,
-    product_option_value, product_product_option, product_product_option_value, product_tag,
-    product_tags, product_type, product_variant, product_variant_option,
+    product_option_value, product_product_option, product_product_option_value, product_tags,
+    product_variant, product_variant_option,
 };
 
 /// A variant as it was, with the option values it had.
@@ -110,16 +110,6 @@ impl ProductModule {
             EventEntity::ProductCollection,
             ids
         )
-    }
-
-    /// Delete tags for good, with their product links.
-    pub async fn delete_tags(&self, ids: &[String]) -> Result<()> {
-        delete_rows!(self, product_tag, EventEntity::ProductTag, ids)
-    }
-
-    /// Delete types for good; their products lose the type.
-    pub async fn delete_types(&self, ids: &[String]) -> Result<()> {
-        delete_rows!(self, product_type, EventEntity::ProductType, ids)
     }
 
     /// Which of `product_ids` are directly in the category (one query).

@@ -1,6 +1,7 @@
 //! Categories (tree, ranks, moves), collections, tags, types and options.
 
 use stheno_module_sdk::ErrorKind;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::graph::QueryContext;
 use stheno_module_sdk::list::{OneOrMany, OrderBy, Page};
 use stheno_product::*;
@@ -283,34 +284,38 @@ async fn tags_types_and_collections_crud() {
     let env = env().await;
     let p = &env.products;
     let tags = p
-        .create_tags(vec![
-            CreateTagInput::new("red"),
-            CreateTagInput::new("blue"),
+        .product_tags()
+        .create(vec![
+            CreateProductTag::new("red"),
+            CreateProductTag::new("blue"),
         ])
         .await
         .unwrap();
     assert!(tags[0].id.starts_with("ptag_"));
     assert_error(
-        p.create_tags(vec![CreateTagInput::new("red")]).await,
+        p.product_tags()
+            .create(vec![CreateProductTag::new("red")])
+            .await,
         ErrorKind::DuplicateError,
         "Product tag with value: red, already exists.",
     );
     let (rows, count) = p
-        .list_tags(
-            &TagFilter {
+        .product_tags()
+        .list_and_count(
+            &ProductTagFilter {
                 q: Some("BLU".into()),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()),
         )
         .await
         .unwrap();
     assert_eq!((count, rows[0].value.as_str()), (1, "blue"));
     let updated = p
-        .update_tag(
+        .product_tags()
+        .update(
             &tags[0].id,
-            UpdateTagInput {
+            UpdateProductTag {
                 value: Some("crimson".into()),
                 ..Default::default()
             },
@@ -318,27 +323,31 @@ async fn tags_types_and_collections_crud() {
         .await
         .unwrap();
     assert_eq!(updated.value, "crimson");
-    p.soft_delete_tags(&[tags[0].id.clone()]).await.unwrap();
+    p.product_tags()
+        .soft_delete(&[tags[0].id.clone()])
+        .await
+        .unwrap();
     assert_error(
-        p.retrieve_tag(&tags[0].id).await,
+        p.product_tags().retrieve(&tags[0].id).await,
         ErrorKind::NotFound,
         &format!("ProductTag with id: {} was not found", tags[0].id),
     );
 
     let ty = p
-        .create_types(vec![CreateTypeInput::new("digital")])
+        .product_types()
+        .create(vec![CreateProductType::new("digital")])
         .await
         .unwrap()
         .remove(0);
     assert!(ty.id.starts_with("ptyp_"));
     let (rows, _) = p
-        .list_types(
-            &TypeFilter {
-                value: Some(OneOrMany(vec!["digital".into()])),
+        .product_types()
+        .list_and_count(
+            &ProductTypeFilter {
+                value: Some(FieldFilter::any(["digital".to_string()])),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()),
         )
         .await
         .unwrap();

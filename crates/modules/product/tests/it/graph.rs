@@ -192,7 +192,8 @@ async fn creating_more_products_costs_no_more_statements() {
     let env = env().await;
     let p = &env.products;
     let tag = p
-        .create_tags(vec![CreateTagInput::new("t")])
+        .product_tags()
+        .create(vec![CreateProductTag::new("t")])
         .await
         .unwrap()
         .remove(0);

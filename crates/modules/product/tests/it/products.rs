@@ -30,7 +30,8 @@ async fn create_product_with_everything_and_read_it_back() {
     let env = env().await;
     let p = &env.products;
     let tag = p
-        .create_tags(vec![CreateTagInput::new("summer")])
+        .product_tags()
+        .create(vec![CreateProductTag::new("summer")])
         .await
         .unwrap()
         .remove(0);
@@ -46,7 +47,8 @@ async fn create_product_with_everything_and_read_it_back() {
         .remove(0);
     assert_eq!(collection.handle, "winter-sale");
     let kind = p
-        .create_types(vec![CreateTypeInput::new("apparel")])
+        .product_types()
+        .create(vec![CreateProductType::new("apparel")])
         .await
         .unwrap()
         .remove(0);
@@ -360,7 +362,8 @@ async fn list_filters_order_and_pagination() {
         .unwrap()
         .remove(0);
     let tag = p
-        .create_tags(vec![CreateTagInput::new("sale")])
+        .product_tags()
+        .create(vec![CreateProductTag::new("sale")])
         .await
         .unwrap()
         .remove(0);
@@ -560,7 +563,8 @@ async fn update_replaces_collections_of_children_and_upserts_variants() {
     let env = env().await;
     let p = &env.products;
     let tags = p
-        .create_tags(vec![CreateTagInput::new("a"), CreateTagInput::new("b")])
+        .product_tags()
+        .create(vec![CreateProductTag::new("a"), CreateProductTag::new("b")])
         .await
         .unwrap();
     let mut input = CreateProductInput::new("Shirt");
