@@ -19,6 +19,7 @@ struct Args {
     unique: Vec<Vec<String>>,
     soft_delete: bool,
     relations: Vec<Relation>,
+    prepare: Option<syn::Path>,
 }
 
 enum RelKind {
@@ -54,6 +55,8 @@ struct Field {
     default_sql: Option<String>,
     has_default: bool,
     searchable: bool,
+    /// `#[entity(immutable)]`: set at create, left out of `Update<T>`.
+    immutable: bool,
 }
 
 fn lit(meta: &syn::meta::ParseNestedMeta) -> syn::Result<String> {
@@ -152,13 +155,14 @@ fn parse_args(tokens: TokenStream) -> syn::Result<Args> {
             "searchable" => args.searchable.extend(idents(&meta)?),
             "unique" => args.unique.push(idents(&meta)?),
             "soft_delete" => args.soft_delete = true,
+            "prepare" => args.prepare = Some(meta.value()?.parse::<syn::Path>()?),
             "has_many" | "belongs_to" | "many_to_many" => {
                 args.relations.push(relation(&meta, &key)?)
             }
             _ => {
                 return Err(meta.error(
                     "expected one of: module, table, prefix, name, words, searchable(..), \
-                     unique(..), soft_delete, has_many(..), belongs_to(..), many_to_many(..)",
+                     unique(..), soft_delete, prepare = path, has_many(..), belongs_to(..), many_to_many(..)",
                 ));
             }
         }
@@ -236,6 +240,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         let mut default_sql = None;
         let mut has_default = false;
         let mut searchable = args.searchable.contains(&fname);
+        let mut immutable = false;
         let mut keep = Vec::new();
         for attr in f.attrs.drain(..) {
             if !attr.path().is_ident("entity") {
@@ -247,13 +252,17 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                     unique = true;
                 } else if m.path.is_ident("searchable") {
                     searchable = true;
+                } else if m.path.is_ident("immutable") {
+                    immutable = true;
                 } else if m.path.is_ident("default") {
                     has_default = true;
                     if m.input.peek(syn::Token![=]) {
                         default_sql = Some(lit(&m)?);
                     }
                 } else {
-                    return Err(m.error("expected `unique`, `searchable` or `default [= \"sql\"]`"));
+                    return Err(m.error(
+                        "expected `unique`, `searchable`, `immutable` or `default [= \"sql\"]`",
+                    ));
                 }
                 Ok(())
             })?;
@@ -276,6 +285,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             default_sql,
             has_default,
             searchable,
+            immutable,
         });
     }
     if !has_id {
@@ -363,7 +373,9 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             quote!(#i: ::std::option::Option::None)
         }
     });
-    let update_fields = fields.iter().map(|f| {
+    // Immutable fields are set at create only: `Update<T>` does not have them.
+    let updatable: Vec<&Field> = fields.iter().filter(|f| !f.immutable).collect();
+    let update_fields = updatable.iter().map(|f| {
         let (i, ty, inner) = (&f.ident, &f.ty, &f.inner);
         if f.nullable {
             quote!(#[serde(default, deserialize_with = #nullable_de, skip_serializing_if = "Option::is_none")]
@@ -372,7 +384,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             quote!(#[serde(default, skip_serializing_if = "Option::is_none")] pub #i: ::std::option::Option<#inner>)
         }
     });
-    let update_changes = fields.iter().map(|f| {
+    let update_changes = updatable.iter().map(|f| {
         let i = &f.ident;
         let name = i.to_string();
         quote!(if let ::std::option::Option::Some(v) = &self.#i {
@@ -404,6 +416,36 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         let name = i.to_string();
         quote!(if let ::std::option::Option::Some(f) = &self.#i {
             all.push(f.condition(#name));
+        })
+    });
+    // One filter per relation, on the related rows' ids
+    // (`groups=cusgroup_1`: rows with a live related row of that id).
+    for r in &args.relations {
+        if filter_cols.iter().any(|(i, _)| i == &r.name) {
+            return Err(syn::Error::new(
+                span,
+                format!("relation `{}` has the name of a field", r.name),
+            ));
+        }
+    }
+    let relation_idents: Vec<Ident> = args
+        .relations
+        .iter()
+        .map(|r| format_ident!("{}", r.name))
+        .collect();
+    let relation_filter_fields = relation_idents.iter().map(|i| {
+        let doc = format!("Rows with a live related `{i}` whose id matches.");
+        quote!(#[doc = #doc]
+               #[serde(default, deserialize_with = #present, skip_serializing_if = "Option::is_none")]
+               pub #i: ::std::option::Option<#sdk::entity::FieldFilter<::std::string::String>>)
+    });
+    let relation_filter_conditions = relation_idents.iter().map(|i| {
+        let name = i.to_string();
+        quote!(if let ::std::option::Option::Some(f) = &self.#i {
+            all.push(#sdk::entity::Condition::Related {
+                relation: #name,
+                condition: ::std::boxed::Box::new(f.condition("id")),
+            });
         })
     });
 
@@ -466,6 +508,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             _ => quote!(#sdk::graph::RelationDef::many(#name, #target_entity)),
         }
     });
+    let prepare_fn = match &args.prepare {
+        Some(path) => quote!(
+            fn prepare(input: &mut #create) -> #sdk::Result<()> {
+                #path(input)
+            }
+        ),
+        None => quote!(),
+    };
     let column_names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
     let column_idents: Vec<&Ident> = fields.iter().map(|f| &f.ident).collect();
     let soft_delete = args.soft_delete;
@@ -531,6 +581,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub q: ::std::option::Option<::std::string::String>,
             #(#filter_fields,)*
+            #(#relation_filter_fields,)*
             /// Every one of these holds.
             #[serde(rename = "$and", default, skip_serializing_if = "Vec::is_empty")]
             pub and: ::std::vec::Vec<#filter>,
@@ -546,6 +597,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                     all.push(#sdk::entity::Condition::Search(q.clone()));
                 }
                 #(#filter_conditions)*
+                #(#relation_filter_conditions)*
                 for f in &self.and {
                     all.push(#sdk::entity::EntityFilter::condition(f));
                 }
@@ -580,6 +632,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             fn id(&self) -> &str {
                 &self.id
             }
+            #prepare_fn
             fn column_values(&self) -> ::std::vec::Vec<(&'static str, #sdk::entity::Bind)> {
                 ::std::vec![#((#column_names, #sdk::entity::SqlValue::to_bind(&self.#column_idents))),*]
             }
@@ -591,6 +644,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             const TABLE: &'static str = #table;
             const SOFT_DELETE: bool = #soft_delete;
             const LINK_COLUMN: &'static str = #link_column;
+            const META: ::std::option::Option<&'static #sdk::entity::EntityMeta> =
+                ::std::option::Option::Some(<Self as #sdk::entity::Entity>::META);
         }
     })
 }

@@ -48,6 +48,8 @@ pub struct LinkSide {
     /// Deleting the *other* side deletes (soft or hard, alike) the linked
     /// rows of this side too (Medusa's `deleteCascade`).
     pub delete_cascade: bool,
+    /// The entity's metadata, when it is a generated entity.
+    pub meta: Option<&'static crate::entity::EntityMeta>,
 }
 
 impl LinkSide {
@@ -62,6 +64,7 @@ impl LinkSide {
             is_list,
             field: None,
             delete_cascade: false,
+            meta: <L as Linkable>::META,
         }
     }
     pub const fn named(mut self, field: &'static str) -> Self {
@@ -246,38 +249,44 @@ pub fn plural(word: &str) -> String {
 macro_rules! define_link {
     ($left:ty => $lcard:ident, $right:ty => $rcard:ident $(; $($key:ident = $value:tt),* $(,)?)?) => {
         $crate::inventory::submit! {
-            $crate::link::LinkDef::new(
+            $crate::define_link!(@chain ($crate::link::LinkDef::new(
                 $crate::define_link!(@side $left, $lcard $(, $($key = $value),*)?; left),
                 $crate::define_link!(@side $right, $rcard $(, $($key = $value),*)?; right),
-            )
-            $($( $crate::define_link!(@opt $key = $value) )*)?
+            )) $($($key = $value),*)?)
         }
     };
     (@side $ty:ty, many $(, $($key:ident = $value:tt),*)?; $which:ident) => {
-        $crate::define_link!(@side_opts $crate::link::LinkSide::of::<$ty>(true), $which $(, $($key = $value),*)?)
+        $crate::define_link!(@side_opts ($crate::link::LinkSide::of::<$ty>(true)), $which $(, $($key = $value),*)?)
     };
     (@side $ty:ty, one $(, $($key:ident = $value:tt),*)?; $which:ident) => {
-        $crate::define_link!(@side_opts $crate::link::LinkSide::of::<$ty>(false), $which $(, $($key = $value),*)?)
+        $crate::define_link!(@side_opts ($crate::link::LinkSide::of::<$ty>(false)), $which $(, $($key = $value),*)?)
     };
-    (@side_opts $side:expr, $which:ident) => { $side };
-    (@side_opts $side:expr, left, left_field = $f:tt $(, $($rest:tt)*)?) => {
-        $crate::define_link!(@side_opts $side.named($f), left $(, $($rest)*)?)
+    (@side_opts ($side:expr), $which:ident) => { $side };
+    (@side_opts ($side:expr), left, left_field = $f:tt $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@side_opts ($side.named($f)), left $(, $($rest)*)?)
     };
-    (@side_opts $side:expr, right, right_field = $f:tt $(, $($rest:tt)*)?) => {
-        $crate::define_link!(@side_opts $side.named($f), right $(, $($rest)*)?)
+    (@side_opts ($side:expr), right, right_field = $f:tt $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@side_opts ($side.named($f)), right $(, $($rest)*)?)
     };
-    (@side_opts $side:expr, left, delete_cascade = left $(, $($rest:tt)*)?) => {
-        $crate::define_link!(@side_opts $side.delete_cascade(), left $(, $($rest)*)?)
+    (@side_opts ($side:expr), left, delete_cascade = left $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@side_opts ($side.delete_cascade()), left $(, $($rest)*)?)
     };
-    (@side_opts $side:expr, right, delete_cascade = right $(, $($rest:tt)*)?) => {
-        $crate::define_link!(@side_opts $side.delete_cascade(), right $(, $($rest)*)?)
+    (@side_opts ($side:expr), right, delete_cascade = right $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@side_opts ($side.delete_cascade()), right $(, $($rest)*)?)
     };
-    (@side_opts $side:expr, $which:ident, $key:ident = $value:tt $(, $($rest:tt)*)?) => {
-        $crate::define_link!(@side_opts $side, $which $(, $($rest)*)?)
+    (@side_opts ($side:expr), $which:ident, $key:ident = $value:tt $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@side_opts ($side), $which $(, $($rest)*)?)
     };
-    (@opt table = $v:tt) => { .table($v) };
-    (@opt id_prefix = $v:tt) => { .id_prefix($v) };
-    (@opt $key:ident = $v:tt) => {};
+    (@chain ($def:expr)) => { $def };
+    (@chain ($def:expr) table = $v:tt $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@chain ($def.table($v)) $($($rest)*)?)
+    };
+    (@chain ($def:expr) id_prefix = $v:tt $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@chain ($def.id_prefix($v)) $($($rest)*)?)
+    };
+    (@chain ($def:expr) $key:ident = $v:tt $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@chain ($def) $($($rest)*)?)
+    };
 }
 
 /// One end of a link row: an entity and its id.

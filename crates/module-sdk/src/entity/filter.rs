@@ -67,6 +67,15 @@ pub enum Condition {
     },
     /// `q`: any searchable column contains the text (case-insensitive).
     Search(String),
+    /// Rows with at least one live row of the relation `relation` (declared
+    /// on the entity: has-many, belongs-to or many-to-many) matching
+    /// `condition`, a condition on the related entity. Generated filters
+    /// put one on the related `id`: `groups=cusgroup_1` lists the
+    /// customers in that group.
+    Related {
+        relation: &'static str,
+        condition: Box<Condition>,
+    },
 }
 
 impl Condition {
@@ -78,7 +87,8 @@ impl Condition {
             Condition::Compare { column: c, .. }
             | Condition::In { column: c, .. }
             | Condition::IsNull { column: c, .. } => *c == column,
-            Condition::Search(_) => false,
+            // The inner condition is about the related rows.
+            Condition::Search(_) | Condition::Related { .. } => false,
         }
     }
 
@@ -166,8 +176,57 @@ impl Condition {
                 }
                 sql.push(")");
             }
+            Condition::Related {
+                relation,
+                condition,
+            } => write_related(meta, relation, condition, sql),
         }
     }
+}
+
+/// `Condition::Related` as a subquery. The related table is aliased `t`
+/// too, so the inner condition is written as on any table; inside the
+/// subquery `t` is the related row, outside it the row filtered.
+fn write_related(
+    meta: &EntityMeta,
+    relation: &str,
+    condition: &Condition,
+    sql: &mut super::sql::DynSql,
+) {
+    use super::RelationKind;
+    let Some(rel) = meta.relation(relation) else {
+        // Generated filters only name declared relations.
+        sql.push("FALSE");
+        return;
+    };
+    let target = (rel.target)();
+    let (head, from) = match rel.kind {
+        RelationKind::HasMany { fk } => (
+            "t.id".to_string(),
+            format!("SELECT t.\"{fk}\" FROM \"{}\" t", target.table),
+        ),
+        RelationKind::BelongsTo { fk } => (
+            format!("t.\"{fk}\""),
+            format!("SELECT t.id FROM \"{}\" t", target.table),
+        ),
+        RelationKind::ManyToMany {
+            through,
+            fk,
+            other_fk,
+        } => (
+            "t.id".to_string(),
+            format!(
+                "SELECT p.\"{fk}\" FROM \"{through}\" p JOIN \"{}\" t ON t.id = p.\"{other_fk}\"",
+                target.table
+            ),
+        ),
+    };
+    sql.push(&format!("({head} IN ({from} WHERE "));
+    condition.write(target, sql);
+    if target.soft_delete {
+        sql.push(" AND t.deleted_at IS NULL");
+    }
+    sql.push("))");
 }
 
 /// A typed filter of one entity (generated).

@@ -19,7 +19,8 @@
 //!   relations inside the module, soft delete;
 //! - `CreateBrand` (required fields required, `id` optional) and
 //!   `UpdateBrand` (every field optional; a nullable field distinguishes
-//!   absent from `null`);
+//!   absent from `null`; a field marked `#[entity(immutable)]` is set at
+//!   create only and is not in `UpdateBrand`);
 //! - `BrandFilter`, a typed filter with Medusa's operators per column
 //!   ([`FieldFilter`]), `q`, `$and` and `$or`;
 //! - the [`Entity`] impl tying them together.
@@ -41,7 +42,7 @@ use serde::de::DeserializeOwned;
 
 pub use filter::{Condition, EntityFilter, FieldFilter, FilterOps, Op};
 pub use graph::EntityGraph;
-pub use service::{Deleted, EntityService, ListConfig};
+pub use service::{Deleted, EntityService, ListConfig, Tx};
 pub use value::{Bind, SqlValue};
 
 /// A declared entity. Implemented by the `#[entity]` macro.
@@ -71,6 +72,12 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + '
 
     /// The entity's id.
     fn id(&self) -> &str;
+
+    /// Domain defaults filled in before a create (`#[entity(prepare =
+    /// path)]`), e.g. a handle derived from the title. May refuse the input.
+    fn prepare(_input: &mut Self::Create) -> crate::Result<()> {
+        Ok(())
+    }
 
     /// Every declared column's value (the id and timestamps excluded): what
     /// [`EntityService::overwrite`] writes back to undo an update.
@@ -239,4 +246,7 @@ pub trait Linkable {
     const SOFT_DELETE: bool;
     /// The column holding this entity's id in link tables (`product_id`).
     const LINK_COLUMN: &'static str;
+    /// The entity's metadata when it is a generated entity: a
+    /// `delete_cascade` link then deletes it through its own cascades.
+    const META: Option<&'static EntityMeta> = None;
 }

@@ -168,6 +168,15 @@ impl<E: Entity> EntityService<E> {
         Ok(())
     }
 
+    /// Decode inserted rows, in the order of `ids`.
+    fn in_order(records: Vec<Value>, ids: &[String]) -> Result<Vec<E>> {
+        let mut by_id: HashMap<String, E> = Self::decode(records)?
+            .into_iter()
+            .map(|e| (e.id().to_string(), e))
+            .collect();
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
     fn decode(records: Vec<Value>) -> Result<Vec<E>> {
         records
             .into_iter()
@@ -260,66 +269,21 @@ impl<E: Entity> EntityService<E> {
     /// Create rows in one statement (all or none), in input order. A taken
     /// unique value is Medusa's `duplicate_error` (`Brand with name: x,
     /// already exists.`).
-    pub async fn create(&self, inputs: Vec<E::Create>) -> Result<Vec<E>> {
+    pub async fn create(&self, mut inputs: Vec<E::Create>) -> Result<Vec<E>> {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
-        let meta = self.meta();
-        let now = time::now();
-        let mut ids = Vec::with_capacity(inputs.len());
-        let mut sql = DynSql::default();
-        for (i, input) in inputs.iter().enumerate() {
-            let values = input.values();
-            if i == 0 {
-                let columns: Vec<String> = ["id"]
-                    .into_iter()
-                    .chain(values.iter().map(|(c, _)| *c))
-                    .chain(["created_at", "updated_at"])
-                    .map(|c| format!("\"{c}\""))
-                    .collect();
-                sql.push(&format!(
-                    "INSERT INTO \"{}\" AS t ({}) VALUES ",
-                    meta.table,
-                    columns.join(", ")
-                ));
-            } else {
-                sql.push(", ");
-            }
-            let id = input
-                .given_id()
-                .map(str::to_string)
-                .unwrap_or_else(|| crate::id::generate_id(meta.prefix));
-            let stamp = Bind::Text((now + chrono::Duration::microseconds(i as i64)).to_rfc3339());
-            sql.push("(");
-            sql.bind(Bind::Text(id.clone()), "text");
-            for (column, value) in values {
-                sql.push(", ");
-                sql.bind(
-                    value,
-                    meta.column(column).map(|t| t.sql()).unwrap_or("text"),
-                );
-            }
-            sql.push(", ");
-            sql.bind(stamp.clone(), "timestamptz");
-            sql.push(", ");
-            sql.bind(stamp, "timestamptz");
-            sql.push(")");
-            ids.push(id);
+        for input in &mut inputs {
+            E::prepare(input)?;
         }
-        sql.push(&format!(
-            " RETURNING {} AS record",
-            record_expr_exact(meta, "t")
-        ));
+        let meta = self.meta();
+        let (sql, ids) = insert_sql(meta, &inputs);
         let mut conn = self.conn().await?;
         let records = sql
             .load_json(&mut conn)
             .await
             .map_err(|e| e.refine_duplicate(meta.words))?;
-        let mut by_id: HashMap<String, E> = Self::decode(records)?
-            .into_iter()
-            .map(|e| (e.id().to_string(), e))
-            .collect();
-        let created: Vec<E> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        let created = Self::in_order(records, &ids)?;
         let mut pending = Pending::default();
         pending.push(meta, "created", &ids);
         self.emit(pending).await;
@@ -491,6 +455,58 @@ impl<E: Entity> EntityService<E> {
     }
 }
 
+/// `INSERT … RETURNING` of `inputs` (one statement) and the ids, in input
+/// order. Rows of one batch get distinct timestamps, 1 µs apart, so
+/// ordering by `created_at` gives back the input order.
+fn insert_sql<C: InsertValues>(meta: &EntityMeta, inputs: &[C]) -> (DynSql, Vec<String>) {
+    let now = time::now();
+    let mut ids = Vec::with_capacity(inputs.len());
+    let mut sql = DynSql::default();
+    for (i, input) in inputs.iter().enumerate() {
+        let values = input.values();
+        if i == 0 {
+            let columns: Vec<String> = ["id"]
+                .into_iter()
+                .chain(values.iter().map(|(c, _)| *c))
+                .chain(["created_at", "updated_at"])
+                .map(|c| format!("\"{c}\""))
+                .collect();
+            sql.push(&format!(
+                "INSERT INTO \"{}\" AS t ({}) VALUES ",
+                meta.table,
+                columns.join(", ")
+            ));
+        } else {
+            sql.push(", ");
+        }
+        let id = input
+            .given_id()
+            .map(str::to_string)
+            .unwrap_or_else(|| crate::id::generate_id(meta.prefix));
+        let stamp = Bind::Text((now + chrono::Duration::microseconds(i as i64)).to_rfc3339());
+        sql.push("(");
+        sql.bind(Bind::Text(id.clone()), "text");
+        for (column, value) in values {
+            sql.push(", ");
+            sql.bind(
+                value,
+                meta.column(column).map(|t| t.sql()).unwrap_or("text"),
+            );
+        }
+        sql.push(", ");
+        sql.bind(stamp.clone(), "timestamptz");
+        sql.push(", ");
+        sql.bind(stamp, "timestamptz");
+        sql.push(")");
+        ids.push(id);
+    }
+    sql.push(&format!(
+        " RETURNING {} AS record",
+        record_expr_exact(meta, "t")
+    ));
+    (sql, ids)
+}
+
 /// A row's `updated_at` as stored (serialised rows carry milliseconds only).
 fn updated_at<E: Entity>(row: &E) -> String {
     serde_json::to_value(row)
@@ -580,6 +596,74 @@ impl Cascade {
             .extend(ids.iter().cloned());
     }
 
+    /// The other side's ids linked to `ids` of `side` (live link rows, or
+    /// every row when `all`).
+    async fn linked(
+        &self,
+        c: &mut AsyncPgConnection,
+        link: &LinkDef,
+        side: &crate::link::LinkSide,
+        ids: &[String],
+        all: bool,
+    ) -> Result<Vec<String>> {
+        let other = link.other(side);
+        let mut sql = DynSql::new(&format!(
+            "SELECT jsonb_build_object('id', l.\"{}\") AS record FROM \"{}\" l WHERE l.\"{}\" = ANY(",
+            other.column,
+            link.table_name(),
+            side.column
+        ));
+        sql.bind_array(ids.to_vec(), "text");
+        sql.push(")");
+        if !all {
+            sql.push(" AND l.deleted_at IS NULL");
+        }
+        Ok(ids_of(sql.load_json(c).await?))
+    }
+
+    /// The other side's ids whose link rows were deleted with the
+    /// (soft-deleted) rows `ids` of `meta`.
+    async fn linked_with(
+        &self,
+        c: &mut AsyncPgConnection,
+        link: &LinkDef,
+        side: &crate::link::LinkSide,
+        meta: &EntityMeta,
+        ids: &[String],
+    ) -> Result<Vec<String>> {
+        let other = link.other(side);
+        let mut sql = DynSql::new(&format!(
+            "SELECT jsonb_build_object('id', l.\"{}\") AS record FROM \"{}\" l \
+             JOIN \"{}\" p ON l.\"{}\" = p.id WHERE p.id = ANY(",
+            other.column,
+            link.table_name(),
+            meta.table,
+            side.column
+        ));
+        sql.bind_array(ids.to_vec(), "text");
+        sql.push(") AND p.deleted_at IS NOT NULL AND l.deleted_at = p.deleted_at");
+        Ok(ids_of(sql.load_json(c).await?))
+    }
+
+    /// Soft-delete rows of a table that is not a generated entity.
+    async fn soft_delete_plain(
+        &self,
+        c: &mut AsyncPgConnection,
+        table: &str,
+        ids: Vec<String>,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = DynSql::new(&format!("UPDATE \"{table}\" SET deleted_at = "));
+        sql.bind(self.stamp(), "timestamptz");
+        sql.push(" WHERE id = ANY(");
+        sql.bind_array(ids, "text");
+        sql.push(") AND deleted_at IS NULL");
+        sql.run(c).await?;
+        Ok(())
+    }
+
     /// Soft-delete the live rows of `meta` whose `column` is in `keys`.
     fn soft_delete<'a>(
         &'a mut self,
@@ -611,6 +695,19 @@ impl Cascade {
             }
             for link in self.links.clone().iter() {
                 for side in link.sides_on(meta.table) {
+                    let other = link.other(side);
+                    if other.delete_cascade {
+                        let linked = self.linked(c, link, side, &ids, false).await?;
+                        match other.meta {
+                            Some(other_meta) => {
+                                self.soft_delete(c, other_meta, "id", linked).await?
+                            }
+                            None if other.soft_delete => {
+                                self.soft_delete_plain(c, other.table, linked).await?
+                            }
+                            None => {}
+                        }
+                    }
                     let mut sql = DynSql::new(&format!(
                         "UPDATE \"{}\" AS t SET deleted_at = ",
                         link.table_name()
@@ -659,6 +756,23 @@ impl Cascade {
             }
             for link in self.links.clone().iter() {
                 for side in link.sides_on(meta.table) {
+                    let other = link.other(side);
+                    if other.delete_cascade {
+                        let linked = self.linked_with(c, link, side, meta, &ids).await?;
+                        match other.meta {
+                            Some(other_meta) => self.restore(c, other_meta, linked).await?,
+                            None if other.soft_delete => {
+                                let mut sql = DynSql::new(&format!(
+                                    "UPDATE \"{}\" SET deleted_at = NULL WHERE id = ANY(",
+                                    other.table
+                                ));
+                                sql.bind_array(linked, "text");
+                                sql.push(")");
+                                sql.run(c).await?;
+                            }
+                            None => {}
+                        }
+                    }
                     let mut sql = DynSql::new(&format!(
                         "UPDATE \"{}\" AS t SET deleted_at = NULL FROM \"{}\" p \
                          WHERE t.\"{}\" = p.id AND p.id = ANY(",
@@ -729,6 +843,22 @@ impl Cascade {
             }
             for link in self.links.clone().iter() {
                 for side in link.sides_on(meta.table) {
+                    let other = link.other(side);
+                    if other.delete_cascade {
+                        let linked = self.linked(c, link, side, &ids, true).await?;
+                        match other.meta {
+                            Some(other_meta) => self.delete(c, other_meta, "id", linked).await?,
+                            None => {
+                                let mut sql = DynSql::new(&format!(
+                                    "DELETE FROM \"{}\" WHERE id = ANY(",
+                                    other.table
+                                ));
+                                sql.bind_array(linked, "text");
+                                sql.push(")");
+                                sql.run(c).await?;
+                            }
+                        }
+                    }
                     let mut sql = DynSql::new(&format!(
                         "DELETE FROM \"{}\" AS t WHERE t.\"{}\" = ANY(",
                         link.table_name(),
@@ -752,5 +882,121 @@ impl Cascade {
             self.record(meta, "deleted", &ids);
             Ok(())
         })
+    }
+}
+
+/// One transaction shared by generated writes and hand-written statements
+/// (Medusa's shared context): what [`EntityService::transaction`] hands to
+/// its closure. Writes made through it commit or roll back together; their
+/// events are emitted once the transaction has committed, none if it rolls
+/// back.
+pub struct Tx<'c> {
+    conn: &'c mut AsyncPgConnection,
+    pending: Pending,
+}
+
+impl Tx<'_> {
+    /// The connection, for hand-written statements inside the transaction.
+    pub fn conn(&mut self) -> &mut AsyncPgConnection {
+        self.conn
+    }
+}
+
+/// Generated operations inside a [`Tx`]: how domain code keeps a rule that
+/// spans statements (lock a parent row, change its children, insert) in
+/// one transaction, with the generated SQL, errors and events.
+///
+/// ```ignore
+/// addresses.transaction(|tx| Box::pin(async move {
+///     customers.retrieve_for_update(tx, &customer_id).await?; // or not_found
+///     addresses.update_where_in(tx, &others_default, &unset).await?;
+///     addresses.create_in(tx, vec![input]).await
+/// })).await?
+/// ```
+impl<E: Entity> EntityService<E> {
+    /// Run `f` in one transaction. Events of the writes made through the
+    /// [`Tx`] go to this service's event bus after the commit.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send,
+        F: for<'t, 'c> FnOnce(
+                &'t mut Tx<'c>,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<T>> + Send + 't>,
+            > + Send,
+    {
+        let mut conn = self.conn().await?;
+        let (out, pending) = conn
+            .transaction::<_, Error, _>(async move |c| {
+                let mut tx = Tx {
+                    conn: c,
+                    pending: Pending::default(),
+                };
+                let out = f(&mut tx).await?;
+                Ok((out, tx.pending))
+            })
+            .await?;
+        self.emit(pending).await;
+        Ok(out)
+    }
+
+    /// One live row, locked (`SELECT … FOR UPDATE`) until `tx` ends: how
+    /// changes under a parent row are serialised. Medusa's `not_found` if
+    /// there is none.
+    pub async fn retrieve_for_update(&self, tx: &mut Tx<'_>, id: &str) -> Result<E> {
+        let mut sql = self.select(&id_in(&[id.to_string()]), &ListConfig::default())?;
+        sql.push(" FOR UPDATE OF t");
+        Self::decode(sql.load_json(tx.conn).await?)?
+            .pop()
+            .ok_or_else(|| self.meta().not_found(id))
+    }
+
+    /// [`list_where`](Self::list_where) inside `tx`.
+    pub async fn list_where_in(
+        &self,
+        tx: &mut Tx<'_>,
+        condition: &Condition,
+        config: &ListConfig,
+    ) -> Result<Vec<E>> {
+        let sql = self.select(condition, config)?;
+        Self::decode(sql.load_json(tx.conn).await?)
+    }
+
+    /// [`create`](Self::create) inside `tx`.
+    pub async fn create_in(&self, tx: &mut Tx<'_>, mut inputs: Vec<E::Create>) -> Result<Vec<E>> {
+        if inputs.is_empty() {
+            return Ok(Vec::new());
+        }
+        for input in &mut inputs {
+            E::prepare(input)?;
+        }
+        let meta = self.meta();
+        let (sql, ids) = insert_sql(meta, &inputs);
+        let records = sql
+            .load_json(tx.conn)
+            .await
+            .map_err(|e| e.refine_duplicate(meta.words))?;
+        let created = Self::in_order(records, &ids)?;
+        tx.pending.push(meta, "created", &ids);
+        Ok(created)
+    }
+
+    /// Update every live row matching `condition` with the same changes,
+    /// inside `tx`.
+    pub async fn update_where_in(
+        &self,
+        tx: &mut Tx<'_>,
+        condition: &Condition,
+        input: &E::Update,
+    ) -> Result<Vec<E>> {
+        let meta = self.meta();
+        let records = update_sql(meta, condition, input, time::now())
+            .load_json(tx.conn)
+            .await
+            .map_err(|e| e.refine_duplicate(meta.words))?;
+        let updated = Self::decode(records)?;
+        let ids: Vec<String> = updated.iter().map(|e| e.id().to_string()).collect();
+        tx.pending.push(meta, "updated", &ids);
+        Ok(updated)
     }
 }
