@@ -21,7 +21,7 @@ fmt:
 
 lint:
     cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 # Benchmark the example server with wrk (release build, demo seed, own database).
 bench:

@@ -2,8 +2,7 @@
 //! type.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use stheno_module_sdk::db::DbPool;
 use stheno_module_sdk::events::EventBus;
@@ -29,7 +28,6 @@ struct Inner {
     keys: Vec<&'static str>,
     query: Arc<Query>,
     workflows: WorkflowEngine,
-    shared: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Container {
@@ -69,14 +67,14 @@ impl Container {
                 keys,
                 query,
                 workflows,
-                shared: RwLock::new(HashMap::new()),
             }),
         }
     }
 
-    /// The module of type `M`, if it was built.
-    pub fn module<M: Module>(&self) -> Option<Arc<M>> {
-        self.inner.services.get::<M>()
+    /// The module of type `M`, or an error naming the crate to add: the
+    /// same answer a workflow step gets from `StepContext::module`.
+    pub fn module<M: Module>(&self) -> Result<Arc<M>, Error> {
+        self.inner.services.module::<M>()
     }
 
     /// Every built module and shared service, by type: what workflow steps
@@ -90,14 +88,9 @@ impl Container {
         &self.inner.workflows
     }
 
-    /// The module of type `M`, or an error naming the missing module.
+    /// [`Container::module`] (the name routes use: `c.require::<M>()?`).
     pub fn require<M: Module>(&self) -> Result<Arc<M>, Error> {
-        self.module::<M>().ok_or_else(|| {
-            Error::internal(format!(
-                "module `{}` is not part of this application: add its crate to the binary",
-                M::KEY
-            ))
-        })
+        self.module::<M>()
     }
 
     /// Keys of the built modules, in build order.
@@ -115,27 +108,13 @@ impl Container {
     }
     /// The one `T` of this container, created by `init` on first use: state
     /// every request and worker must share (sessions, rate-limit counters),
-    /// whoever builds the HTTP app and how often.
+    /// whoever builds the HTTP app and how often. It lives in
+    /// [`Container::services`], so workflow steps reach it too
+    /// (`ctx.service::<T>()`).
     pub fn shared<T: Any + Send + Sync>(&self, init: impl FnOnce(&Self) -> T) -> Arc<T> {
-        let key = TypeId::of::<T>();
-        if let Some(v) = self
-            .inner
-            .shared
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return v.clone().downcast::<T>().expect("keyed by its TypeId");
-        }
-        let mut map = self.inner.shared.write().unwrap_or_else(|e| e.into_inner());
-        map.entry(key)
-            .or_insert_with(|| Arc::new(init(self)))
-            .clone()
-            .downcast::<T>()
-            .expect("keyed by its TypeId")
+        self.inner.services.get_or_init(|| init(self))
     }
 
-    /// Query: follows relations named in `fields` across module entities.
     /// The link service: create, dismiss and list rows of the active links.
     pub fn links(&self) -> Arc<Links> {
         self.inner
@@ -144,6 +123,7 @@ impl Container {
             .expect("the container always holds the link service")
     }
 
+    /// Query: follows relations named in `fields` across module entities.
     pub fn query(&self) -> &Query {
         &self.inner.query
     }

@@ -19,16 +19,18 @@
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::{Error, Module};
 
 type Instance = Arc<dyn Any + Send + Sync>;
 
-/// Cheap to clone (one `Arc`).
+/// Cheap to clone (two `Arc`s).
 #[derive(Clone, Default)]
 pub struct Services {
     map: Arc<HashMap<TypeId, Instance>>,
+    /// Values created on first use ([`Services::get_or_init`]).
+    lazy: Arc<RwLock<HashMap<TypeId, Instance>>>,
 }
 
 impl fmt::Debug for Services {
@@ -44,11 +46,45 @@ impl Services {
         ServicesBuilder::default()
     }
 
-    /// The instance of `T`, if one was registered.
+    /// The instance of `T`, if one was registered or created by
+    /// [`get_or_init`](Self::get_or_init).
     pub fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        self.map
-            .get(&TypeId::of::<T>())
-            .and_then(|i| i.clone().downcast::<T>().ok())
+        let key = TypeId::of::<T>();
+        let found = match self.map.get(&key) {
+            Some(i) => Some(i.clone()),
+            None => self
+                .lazy
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned(),
+        };
+        found.and_then(|i| i.downcast::<T>().ok())
+    }
+
+    /// The one `T` of this application, created by `init` on first use:
+    /// state that every request, step and worker shares (sessions,
+    /// rate-limit counters), whoever asks first. Clones of these services
+    /// see the same value.
+    ///
+    /// ```
+    /// use stheno_module_sdk::services::Services;
+    /// let services = Services::builder().build();
+    /// let a = services.get_or_init(|| String::from("made once"));
+    /// let b = services.clone().get_or_init(|| String::from("not again"));
+    /// assert_eq!((a.as_str(), b.as_str()), ("made once", "made once"));
+    /// assert_eq!(services.get::<String>().unwrap().as_str(), "made once");
+    /// ```
+    pub fn get_or_init<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        if let Some(found) = self.get::<T>() {
+            return found;
+        }
+        let mut lazy = self.lazy.write().unwrap_or_else(|e| e.into_inner());
+        lazy.entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(init()))
+            .clone()
+            .downcast::<T>()
+            .expect("keyed by its TypeId")
     }
 
     /// The instance of `T`, or an `unexpected_state` error naming the type.
@@ -100,6 +136,7 @@ impl ServicesBuilder {
     pub fn build(self) -> Services {
         Services {
             map: Arc::new(self.map),
+            lazy: Arc::default(),
         }
     }
 }

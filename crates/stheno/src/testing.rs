@@ -234,8 +234,8 @@ type Identity = (String, serde_json::Map<String, Value>);
 
 #[cfg(feature = "default-modules")]
 async fn real_admin(container: &Container) -> TestResult<Option<Identity>> {
-    if container.module::<stheno_user::UserModule>().is_none()
-        || container.module::<stheno_auth::AuthModule>().is_none()
+    if container.module::<stheno_user::UserModule>().is_err()
+        || container.module::<stheno_auth::AuthModule>().is_err()
     {
         return Ok(None);
     }
