@@ -1,5 +1,7 @@
 //! The command line every Stheno binary gets: `serve` (default), `migrate`,
-//! `seed`, `user create --email --password`.
+//! `seed`, `user create --email --password`, `db generate <module>`.
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +23,23 @@ pub enum Command {
     /// Manage admin users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Database tools.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand, PartialEq, Eq)]
+pub enum DbCommand {
+    /// Migrate, then write the SQL migration that adds what a module's
+    /// entities declare and the database lacks (tables, columns, indexes,
+    /// unique constraints) to `migrations/<module>/`.
+    Generate {
+        /// The module key (`brand`).
+        module: String,
+        /// The directory holding `migrations/` (default: the current one).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand, PartialEq, Eq)]
@@ -72,5 +91,24 @@ mod tests {
                 password: "x".into()
             })
         );
+        let cli = Cli::try_parse_from(["stheno", "db", "generate", "brand"]).unwrap();
+        assert_eq!(
+            cli.command(),
+            &Command::Db(DbCommand::Generate {
+                module: "brand".into(),
+                dir: None
+            })
+        );
+        let cli =
+            Cli::try_parse_from(["stheno", "db", "generate", "brand", "--dir", "crates/brand"])
+                .unwrap();
+        assert_eq!(
+            cli.command(),
+            &Command::Db(DbCommand::Generate {
+                module: "brand".into(),
+                dir: Some("crates/brand".into())
+            })
+        );
+        assert!(Cli::try_parse_from(["stheno", "db", "generate"]).is_err());
     }
 }

@@ -6,12 +6,15 @@
 //! modules by dependency ([`loader`]), runs their migrations ([`migrate`]),
 //! builds them and returns a [`Container`]. The HTTP server lives in
 //! `stheno-http`; the `stheno` facade crate wires both behind one `App`.
+//! [`generate`] writes a module's migration from its `#[entity]`
+//! declarations (`db generate <module>`).
 
 pub mod boot;
 pub mod cli;
 pub mod config;
 pub mod container;
 pub mod database;
+pub mod generate;
 pub mod loader;
 pub mod migrate;
 pub mod query;

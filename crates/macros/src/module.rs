@@ -137,6 +137,12 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                 })
             }
 
+            fn entities() -> &'static [&'static #sdk::entity::EntityMeta] {
+                const ENTITIES: &[&#sdk::entity::EntityMeta] =
+                    &[#(<#entities as #sdk::entity::Entity>::META),*];
+                ENTITIES
+            }
+
             fn entity_sources(
                 self: &::std::sync::Arc<Self>,
             ) -> ::std::vec::Vec<::std::sync::Arc<dyn #sdk::graph::EntitySource>> {

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 
 use crate::db::DbPool;
+use crate::entity::EntityMeta;
 use crate::events::EventBus;
 use crate::graph::EntitySource;
 use crate::link::LinkDef;
@@ -51,6 +52,13 @@ pub trait Module: Send + Sync + Sized + 'static {
     /// The entity sources Query uses to follow this module's relations.
     fn entity_sources(self: &Arc<Self>) -> Vec<Arc<dyn EntitySource>> {
         Vec::new()
+    }
+
+    /// The module's `#[entity]` declarations (written by `#[module(entities(..))]`):
+    /// what `db generate <module>` writes migrations from. Hand-written
+    /// modules, whose tables come from hand-written SQL, keep the default.
+    fn entities() -> &'static [&'static EntityMeta] {
+        &[]
     }
 }
 
@@ -132,6 +140,8 @@ pub struct ModuleRegistration {
     pub crate_name: &'static str,
     pub depends_on: &'static [&'static str],
     pub migrations: fn() -> Option<Migrations>,
+    /// [`Module::entities`].
+    pub entities: fn() -> &'static [&'static EntityMeta],
     pub build: BuildFn,
 }
 
@@ -154,6 +164,7 @@ impl ModuleRegistration {
             crate_name,
             depends_on: M::DEPENDS_ON,
             migrations: migrations_of::<M>,
+            entities: M::entities,
             build: build_erased::<M>,
         }
     }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use futures::future::BoxFuture;
-use stheno_framework::cli::{Cli, Command, UserCommand};
+use stheno_framework::cli::{Cli, Command, DbCommand, UserCommand};
+use stheno_framework::generate::Outcome;
 use stheno_framework::{Config, Container};
 use stheno_http::Routes;
 use stheno_module_sdk::events::{EventBus, LogEventBus};
@@ -178,6 +179,28 @@ impl App {
             Command::User(UserCommand::Create { email, password }) => {
                 self.create_user(email, password).await?;
             }
+            Command::Db(DbCommand::Generate { module, dir }) => {
+                let base = dir.clone().unwrap_or_else(|| ".".into());
+                let outcome =
+                    stheno_framework::generate::run(&self.config, &self.modules, module, &base)
+                        .await?;
+                match outcome {
+                    Outcome::NoChanges { warnings } => {
+                        warn(&warnings);
+                        println!(
+                            "no changes: the database matches the entities of module `{module}`."
+                        );
+                    }
+                    Outcome::Written { folder, generated } => {
+                        warn(&generated.warnings);
+                        println!("{}", generated.up_sql());
+                        println!(
+                            "wrote {}/{{up,down}}.sql. Review it, rebuild (migrations are embedded at compile time: a `build.rs` printing `cargo:rerun-if-changed=migrations` makes cargo notice the new folder), then run `migrate`.",
+                            folder.display()
+                        );
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -200,6 +223,12 @@ impl App {
     #[cfg(not(feature = "default-modules"))]
     async fn create_user(&self, _email: &str, _password: &str) -> anyhow::Result<()> {
         anyhow::bail!("`user create` needs the user and auth modules (feature `default-modules`)")
+    }
+}
+
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
 }
 

@@ -1,6 +1,10 @@
 //! The module SDK's generated CRUD, tested once, generically, against
 //! PostgreSQL: two modules declared with `#[entity]` / `#[module]` as a user
-//! writes them, and a link between them.
+//! writes them, and a link between them. `generate`: migrations written from
+//! the declarations (`db generate`). `domain`: relation filters, shared
+//! transactions and duplicate wording, what domain code builds on.
+
+mod generate;
 
 use std::sync::Arc;
 
@@ -42,6 +46,7 @@ pub struct Author {
 )]
 pub struct Book {
     pub id: String,
+    #[entity(immutable)]
     pub author_id: String,
     pub title: String,
     pub pages: Option<i32>,
@@ -61,11 +66,23 @@ pub struct Shelf {
     pub label: String,
 }
 
-#[module(key = "shelf", entities(Shelf), migrations = "tests/migrations/shelf")]
+/// Awarded to an author; goes with the author (`delete_cascade`).
+#[entity(module = "shelf", prefix = "badge", soft_delete)]
+pub struct Badge {
+    pub id: String,
+    pub label: String,
+}
+
+#[module(key = "shelf", entities(Shelf, Badge), migrations = "tests/migrations/shelf")]
 pub struct ShelfModule;
 
 // Many books on one shelf: `book.shelf`, `shelf.books`.
 stheno_module_sdk::define_link!(Book => many, Shelf => one);
+// An author's badges are deleted with the author.
+stheno_module_sdk::define_link!(
+    Author => one, Badge => many;
+    delete_cascade = right, table = "author_badge", id_prefix = "authbadge", right_field = "awards"
+);
 
 struct Fixture {
     _db: TestDb,
@@ -146,10 +163,17 @@ async fn registrations_are_visible() {
         .map(|m| m.key)
         .collect();
     assert!(keys.contains(&"library") && keys.contains(&"shelf"));
-    let link = registered_links().next().unwrap();
-    assert_eq!(link.table_name(), "library_book_shelf_shelf");
+    let link = registered_links()
+        .find(|l| l.table_name() == "library_book_shelf_shelf")
+        .unwrap();
     assert_eq!(link.left.field(), "books");
     assert_eq!(link.right.field(), "shelf");
+    let badges = registered_links()
+        .find(|l| l.table_name() == "author_badge")
+        .expect("the table option names the table");
+    assert_eq!(badges.id_prefix, Some("authbadge"));
+    assert!(badges.right.delete_cascade && !badges.left.delete_cascade);
+    assert_eq!((badges.left.field(), badges.right.field()), ("author".into(), "awards".into()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -229,7 +253,7 @@ async fn batch_creates_are_atomic_and_duplicates_are_worded_as_medusa() {
         .unwrap();
     f.library
         .authors()
-        .soft_delete(&[ada[0].id.clone()])
+        .soft_delete(std::slice::from_ref(&ada[0].id))
         .await
         .unwrap();
     f.library
@@ -469,6 +493,41 @@ async fn updates_tell_absent_from_null() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn immutable_fields_are_set_at_create_only() {
+    let f = fixture().await;
+    let authors = seed_authors(&f).await;
+    let books = f.library.books();
+    let book = books
+        .create_one(CreateBook::new(&authors[0].id, "Notes"))
+        .await
+        .unwrap();
+    // `author_id` is `#[entity(immutable)]`: `UpdateBook` has no such field.
+    let err = serde_json::from_value::<UpdateBook>(json!({"author_id": authors[1].id}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `author_id`"), "{err}");
+    let renamed = books
+        .update(
+            &book.id,
+            serde_json::from_value(json!({"title": "Letters"})).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.title, "Letters");
+    assert_eq!(renamed.author_id, authors[0].id);
+    // Still a column: filtered on, and written back by `overwrite`.
+    let by_author: BookFilter =
+        serde_json::from_value(json!({"author_id": authors[0].id})).unwrap();
+    let (_, count) = books
+        .list_and_count(&by_author, &ListConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+    books.overwrite(std::slice::from_ref(&book)).await.unwrap();
+    assert_eq!(books.retrieve(&book.id).await.unwrap().title, "Notes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn soft_delete_and_restore_cascade_to_children_and_links() {
     let f = fixture().await;
     let authors = seed_authors(&f).await;
@@ -501,7 +560,7 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
     // A book deleted on its own before the author stays deleted on restore.
     f.library
         .books()
-        .soft_delete(&[books[1].id.clone()])
+        .soft_delete(std::slice::from_ref(&books[1].id))
         .await
         .unwrap();
     f.events.take();
@@ -509,7 +568,7 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
     let deleted = f
         .library
         .authors()
-        .soft_delete(&[ada.id.clone()])
+        .soft_delete(std::slice::from_ref(&ada.id))
         .await
         .unwrap();
     assert_eq!(deleted["author"], vec![ada.id.clone()]);
@@ -531,7 +590,7 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
     );
     assert!(
         f.links
-            .list("book", &[books[0].id.clone()], "shelf")
+            .list("book", std::slice::from_ref(&books[0].id), "shelf")
             .await
             .unwrap()
             .is_empty()
@@ -548,7 +607,7 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
     let restored = f
         .library
         .authors()
-        .restore(&[ada.id.clone()])
+        .restore(std::slice::from_ref(&ada.id))
         .await
         .unwrap();
     assert_eq!(restored["book"], vec![books[0].id.clone()]);
@@ -556,7 +615,7 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
     assert!(f.library.books().retrieve(&books[1].id).await.is_err());
     assert_eq!(
         f.links
-            .list("book", &[books[0].id.clone()], "shelf")
+            .list("book", std::slice::from_ref(&books[0].id), "shelf")
             .await
             .unwrap(),
         vec![(books[0].id.clone(), shelf.id.clone())]
@@ -571,24 +630,24 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
     // Soft-deleting the other side of a link dismisses it too.
     f.shelves
         .shelves()
-        .soft_delete(&[shelf.id.clone()])
+        .soft_delete(std::slice::from_ref(&shelf.id))
         .await
         .unwrap();
     assert!(
         f.links
-            .list("book", &[books[0].id.clone()], "shelf")
+            .list("book", std::slice::from_ref(&books[0].id), "shelf")
             .await
             .unwrap()
             .is_empty()
     );
     f.shelves
         .shelves()
-        .restore(&[shelf.id.clone()])
+        .restore(std::slice::from_ref(&shelf.id))
         .await
         .unwrap();
     assert_eq!(
         f.links
-            .list("shelf", &[shelf.id.clone()], "book")
+            .list("shelf", std::slice::from_ref(&shelf.id), "book")
             .await
             .unwrap()
             .len(),
@@ -597,7 +656,7 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
 
     // Hard delete: children and link rows go for good.
     f.events.take();
-    let deleted = f.library.authors().delete(&[ada.id.clone()]).await.unwrap();
+    let deleted = f.library.authors().delete(std::slice::from_ref(&ada.id)).await.unwrap();
     assert_eq!(deleted["book"].len(), 2, "live and soft-deleted children");
     assert!(
         f.library
@@ -615,7 +674,7 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
     );
     assert!(
         f.links
-            .list("shelf", &[shelf.id.clone()], "book")
+            .list("shelf", std::slice::from_ref(&shelf.id), "book")
             .await
             .unwrap()
             .is_empty()
@@ -687,14 +746,14 @@ async fn links_create_dismiss_and_enforce_one() {
         .unwrap();
     assert_eq!(
         f.links
-            .list("book", &[book.id.clone()], "shelf")
+            .list("book", std::slice::from_ref(&book.id), "shelf")
             .await
             .unwrap(),
         vec![(book.id.clone(), b2.clone())]
     );
     let err = f
         .links
-        .create("book", &book.id, "author", &[authors[0].id.clone()])
+        .create("book", &book.id, "author", std::slice::from_ref(&authors[0].id))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
@@ -772,4 +831,40 @@ async fn query_follows_relations_and_links_in_bounded_statements() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_cascade_links_take_the_other_side_along() {
+    let f = fixture().await;
+    let authors = seed_authors(&f).await;
+    let (ada, borges) = (authors[0].id.clone(), authors[1].id.clone());
+    let badges = f
+        .shelves
+        .badges()
+        .create(vec![
+            CreateBadge::new("gold"),
+            CreateBadge::new("silver"),
+            CreateBadge::new("other"),
+        ])
+        .await
+        .unwrap();
+    let ids: Vec<String> = badges.iter().map(|b| b.id.clone()).collect();
+    f.links.create("author", &ada, "badge", &ids[..2]).await.unwrap();
+    f.links.create("author", &borges, "badge", &ids[2..]).await.unwrap();
+
+    let deleted = f.library.authors().soft_delete(std::slice::from_ref(&ada)).await.unwrap();
+    assert_eq!(deleted["badge"].len(), 2, "{deleted:?}");
+    assert!(f.shelves.badges().retrieve(&ids[0]).await.is_err());
+    assert!(f.shelves.badges().retrieve(&ids[2]).await.is_ok(), "another author's badge");
+
+    f.library.authors().restore(std::slice::from_ref(&ada)).await.unwrap();
+    assert!(f.shelves.badges().retrieve(&ids[1]).await.is_ok());
+    assert_eq!(f.links.list("author", std::slice::from_ref(&ada), "badge").await.unwrap().len(), 2);
+
+    // Deleting a badge does not delete its author (the cascade is one-way).
+    f.shelves.badges().soft_delete(&ids[..1]).await.unwrap();
+    assert!(f.library.authors().retrieve(&ada).await.is_ok());
+
+    f.library.authors().delete(std::slice::from_ref(&borges)).await.unwrap();
+    assert!(f.shelves.badges().retrieve_with(&ids[2], true).await.is_err(), "hard delete too");
 }
