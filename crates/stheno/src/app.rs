@@ -42,22 +42,42 @@ impl App {
         Ok(Self::new(Config::load()?))
     }
 
-    /// The standard commerce modules and their Store/Admin routes.
-    #[cfg(feature = "default-modules")]
+    /// The standard commerce modules this binary was built with (one cargo
+    /// feature each, all under `default-modules`) and, with `api`, their
+    /// Store/Admin/Auth routes.
     pub fn with_default_modules(mut self) -> Self {
-        static PRODUCT: ModuleRegistration =
-            ModuleRegistration::of::<stheno_product::ProductModule>("stheno-product");
-        static AUTH: ModuleRegistration =
-            ModuleRegistration::of::<stheno_auth::AuthModule>("stheno-auth");
-        static USER: ModuleRegistration =
-            ModuleRegistration::of::<stheno_user::UserModule>("stheno-user");
-        static CUSTOMER: ModuleRegistration =
-            ModuleRegistration::of::<stheno_customer::CustomerModule>("stheno-customer");
-        static WORKFLOW_ENGINE: ModuleRegistration = ModuleRegistration::of::<
-            stheno_workflow_engine::WorkflowEngineModule,
-        >("stheno-workflow-engine");
-        self.modules.push(&WORKFLOW_ENGINE);
-        self.modules.extend([&PRODUCT, &AUTH, &USER, &CUSTOMER]);
+        #[cfg(feature = "workflow-engine")]
+        {
+            static WORKFLOW_ENGINE: ModuleRegistration = ModuleRegistration::of::<
+                stheno_workflow_engine::WorkflowEngineModule,
+            >("stheno-workflow-engine");
+            self.modules.push(&WORKFLOW_ENGINE);
+        }
+        #[cfg(feature = "product")]
+        {
+            static PRODUCT: ModuleRegistration =
+                ModuleRegistration::of::<stheno_product::ProductModule>("stheno-product");
+            self.modules.push(&PRODUCT);
+        }
+        #[cfg(feature = "auth")]
+        {
+            static AUTH: ModuleRegistration =
+                ModuleRegistration::of::<stheno_auth::AuthModule>("stheno-auth");
+            self.modules.push(&AUTH);
+        }
+        #[cfg(feature = "user")]
+        {
+            static USER: ModuleRegistration =
+                ModuleRegistration::of::<stheno_user::UserModule>("stheno-user");
+            self.modules.push(&USER);
+        }
+        #[cfg(feature = "customer")]
+        {
+            static CUSTOMER: ModuleRegistration =
+                ModuleRegistration::of::<stheno_customer::CustomerModule>("stheno-customer");
+            self.modules.push(&CUSTOMER);
+        }
+        #[cfg(feature = "api")]
         self.routes.extend(stheno_api::routes());
         self
     }
@@ -207,7 +227,7 @@ impl App {
 }
 
 impl App {
-    #[cfg(feature = "default-modules")]
+    #[cfg(all(feature = "user", feature = "auth"))]
     async fn create_user(&self, email: &str, password: &str) -> anyhow::Result<()> {
         let mut config = self.config.clone();
         config.migrate_on_start = true;
@@ -220,9 +240,9 @@ impl App {
         Ok(())
     }
 
-    #[cfg(not(feature = "default-modules"))]
+    #[cfg(not(all(feature = "user", feature = "auth")))]
     async fn create_user(&self, _email: &str, _password: &str) -> anyhow::Result<()> {
-        anyhow::bail!("`user create` needs the user and auth modules (feature `default-modules`)")
+        anyhow::bail!("`user create` needs the user and auth modules (features `user` and `auth`)")
     }
 }
 

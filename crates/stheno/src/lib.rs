@@ -12,12 +12,16 @@
 //! ```
 //!
 //! Feature `default-modules` (on by default) brings the standard commerce
-//! modules and their Store/Admin routes; `testing` brings [`testing`] helpers.
+//! modules and their Store/Admin routes. Each module has its own feature
+//! (`product`, `auth`, `user`, `customer`, `workflow-engine`; `core-flows`
+//! and `api` bring the workflows and routes that span them), so a binary
+//! built with `default-features = false, features = ["product"]` compiles
+//! only the product module. `testing` brings [`testing`] helpers.
 
 mod app;
 #[cfg(feature = "testing")]
 pub mod testing;
-#[cfg(feature = "default-modules")]
+#[cfg(all(feature = "user", feature = "auth"))]
 pub mod users;
 
 pub use app::{App, SeedFn};
@@ -29,18 +33,18 @@ pub use stheno_module_sdk::{define_link, register_module};
 pub use stheno_workflow_sdk as workflows;
 pub use stheno_workflow_sdk::{register_hook, register_workflow};
 
-#[cfg(feature = "default-modules")]
+#[cfg(feature = "api")]
 pub use stheno_api as api;
-#[cfg(feature = "default-modules")]
+#[cfg(feature = "auth")]
 pub use stheno_auth as auth;
 /// Medusa's core workflows and their hooks (`core_flows::product::PRODUCTS_CREATED`, …).
-#[cfg(feature = "default-modules")]
+#[cfg(feature = "core-flows")]
 pub use stheno_core_flows as core_flows;
-#[cfg(feature = "default-modules")]
+#[cfg(feature = "customer")]
 pub use stheno_customer as customer;
-#[cfg(feature = "default-modules")]
+#[cfg(feature = "product")]
 pub use stheno_product as product;
-#[cfg(feature = "default-modules")]
+#[cfg(feature = "user")]
 pub use stheno_user as user;
 
 /// The usual imports for writing a module or a route.

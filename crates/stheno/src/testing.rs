@@ -232,7 +232,7 @@ async fn admin_token(container: &Container) -> TestResult<String> {
 
 type Identity = (String, serde_json::Map<String, Value>);
 
-#[cfg(feature = "default-modules")]
+#[cfg(all(feature = "user", feature = "auth"))]
 async fn real_admin(container: &Container) -> TestResult<Option<Identity>> {
     if container.module::<stheno_user::UserModule>().is_err()
         || container.module::<stheno_auth::AuthModule>().is_err()
@@ -246,7 +246,7 @@ async fn real_admin(container: &Container) -> TestResult<Option<Identity>> {
     Ok(Some((identity.id, metadata)))
 }
 
-#[cfg(not(feature = "default-modules"))]
+#[cfg(not(all(feature = "user", feature = "auth")))]
 async fn real_admin(_container: &Container) -> TestResult<Option<Identity>> {
     Ok(None)
 }
