@@ -93,6 +93,7 @@ impl Query {
             .sources
             .get(entity)
             .ok_or_else(|| Error::invalid_data(format!("Unknown entity: {entity}")))?;
+        let filters = self.link_filters(entity, filters).await?;
         let (records, count) = source
             .list_records(filters, config)
             .await?
@@ -207,6 +208,62 @@ impl Query {
 }
 
 impl Query {
+    /// Turn filters on a linked entity's id (`{"product_id": [...]}` on a
+    /// brand) into an `id` filter through the link table (one statement per
+    /// such filter), as Medusa's `query.graph` allows.
+    async fn link_filters(&self, entity: &str, mut filters: Value) -> Result<Value> {
+        let Some(links) = self.links.get(entity) else {
+            return Ok(filters);
+        };
+        let Some(object) = filters.as_object_mut() else {
+            return Ok(filters);
+        };
+        let mut conditions = Vec::new();
+        for rel in links {
+            let Some(wanted) = object.remove(rel.to.column) else {
+                continue;
+            };
+            let values: Vec<String> = match wanted {
+                Value::String(s) => vec![s],
+                Value::Array(items) => items
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                other => {
+                    return Err(Error::invalid_data(format!(
+                        "Invalid request: Expected type: 'string' for field '{}', got: '{other}'",
+                        rel.to.column
+                    )));
+                }
+            };
+            let db = self
+                .db
+                .as_ref()
+                .ok_or_else(|| Error::internal("Query has links but no database"))?;
+            let mut sql = DynSql::new(&format!(
+                "SELECT to_jsonb(l.\"{}\") AS record FROM \"{}\" l WHERE l.\"{}\" = ANY(",
+                rel.from.column,
+                rel.link.table_name(),
+                rel.to.column
+            ));
+            sql.bind_array(values, "text");
+            sql.push(") AND l.deleted_at IS NULL");
+            let mut conn = db.get().await?;
+            let ids: Vec<Value> = sql.load_json(&mut conn).await?;
+            conditions.push(serde_json::json!({ "id": ids }));
+        }
+        if !conditions.is_empty() {
+            let and = object
+                .entry("$and")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            match and {
+                Value::Array(items) => items.extend(conditions),
+                _ => return Err(Error::invalid_data("Invalid request: $and must be a list")),
+            }
+        }
+        Ok(filters)
+    }
+
     /// Load a link relation for `parents`: one statement joining the link
     /// table to a generated target's table, else the link rows and the
     /// target source's `load_by_ids`.

@@ -818,6 +818,32 @@ async fn query_follows_relations_and_links_in_bounded_statements() {
         .unwrap();
     assert_eq!(records[0]["books"].as_array().unwrap().len(), 13);
 
+    // A filter on a linked entity's id goes through the link table.
+    let (shelves, count) = f
+        .query
+        .graph(
+            "shelf",
+            &Selection::parse(["label"]),
+            json!({"book_id": [books[3].id]}),
+            &ListConfig::default(),
+            QueryContext::ADMIN,
+        )
+        .await
+        .unwrap();
+    assert_eq!((count, shelves[0]["label"].clone()), (1, json!("A1")));
+    let (none, count) = f
+        .query
+        .graph(
+            "shelf",
+            &Selection::parse(["label"]),
+            json!({"book_id": "book_nope"}),
+            &ListConfig::default(),
+            QueryContext::ADMIN,
+        )
+        .await
+        .unwrap();
+    assert_eq!((none.len(), count), (0, 0));
+
     // Bad filters are invalid data.
     let err = f
         .query
