@@ -16,7 +16,9 @@
 //!
 //! Mutations run workflows ([`stheno_core_flows::entity`]), so hooks and
 //! compensation apply; reads go through Query, so `fields=*brand` follows
-//! relations and links.
+//! relations and links. [`CrudResource::ADMIN_ROUTES`] picks which admin
+//! routes exist; `create_one`, `update_one` and `delete_one` run a
+//! workflow of the resource's own when overridden.
 //!
 //! ```ignore
 //! pub struct Brands;
@@ -59,8 +61,33 @@ fn intern(s: String) -> &'static str {
     leaked
 }
 
+/// Which of the five admin routes [`admin`] registers (all by default):
+/// `AdminRoutes { create: false, ..AdminRoutes::ALL }` for a resource
+/// created some other way (users come from invites).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminRoutes {
+    pub list: bool,
+    pub create: bool,
+    pub retrieve: bool,
+    pub update: bool,
+    pub delete: bool,
+}
+
+impl AdminRoutes {
+    pub const ALL: Self = Self {
+        list: true,
+        create: true,
+        retrieve: true,
+        update: true,
+        delete: true,
+    };
+}
+
+/// The input of an update workflow of `R`.
+pub type Updates<R> = Vec<Update<<<R as CrudResource>::Entity as Entity>::Update>>;
+
 /// A resource served by the route kit.
-pub trait CrudResource: Send + Sync + 'static {
+pub trait CrudResource: Sized + Send + Sync + 'static {
     type Module: Module + ServiceOf<Self::Entity>;
     type Entity: Entity;
 
@@ -69,10 +96,17 @@ pub trait CrudResource: Send + Sync + 'static {
     /// Fields of the store routes.
     const STORE_FIELDS: FieldsConfig<'static> = Self::FIELDS;
     const DEFAULT_LIMIT: i64 = 50;
+    /// Page size of the store list.
+    const STORE_LIMIT: i64 = Self::DEFAULT_LIMIT;
+    /// Order of the store list without `order` (`-created_at`); default:
+    /// creation.
+    const STORE_ORDER: Option<&'static str> = None;
     /// Envelope key of one record; default: the entity name (`brand`).
     const KEY: Option<&'static str> = None;
     /// Envelope key of a list; default: the key's plural (`brands`).
     const PLURAL: Option<&'static str> = None;
+    /// The admin routes [`admin`] registers.
+    const ADMIN_ROUTES: AdminRoutes = AdminRoutes::ALL;
 
     fn key() -> &'static str {
         Self::KEY.unwrap_or(<Self::Entity as Entity>::META.entity)
@@ -104,24 +138,65 @@ pub trait CrudResource: Send + Sync + 'static {
         }
     }
     /// `update-<plural>`.
-    fn update() -> Workflow<Vec<Update<<Self::Entity as Entity>::Update>>, Vec<Self::Entity>> {
+    fn update() -> Workflow<Updates<Self>, Vec<Self::Entity>> {
         let id = intern(format!("update-{}", Self::plural().replace('_', "-")));
         entity::update_workflow::<Self::Module, Self::Entity>(id, Self::event())
+    }
+    /// What `POST /admin/<path>/:id` does (once the row is known to
+    /// exist): [`update`](Self::update) with one input. Override to run a
+    /// workflow of your own.
+    fn update_one(
+        c: &Container,
+        id: &str,
+        input: <Self::Entity as Entity>::Update,
+    ) -> impl std::future::Future<Output = stheno_module_sdk::Result<Self::Entity>> {
+        async move {
+            crate::workflow::run(c, Self::update(), vec![Update::new(id, input)])
+                .await?
+                .pop()
+                .ok_or_else(|| <Self::Entity as Entity>::META.not_found(id))
+        }
     }
     /// `delete-<plural>` (soft delete).
     fn delete() -> Workflow<Vec<String>, Vec<String>> {
         let id = intern(format!("delete-{}", Self::plural().replace('_', "-")));
         entity::soft_delete_workflow::<Self::Module, Self::Entity>(id, Self::event())
     }
+    /// What `DELETE /admin/<path>/:id` does (once the row is known to
+    /// exist): [`delete`](Self::delete) with one id. Override to run a
+    /// workflow of your own.
+    fn delete_one(
+        c: &Container,
+        id: &str,
+    ) -> impl std::future::Future<Output = stheno_module_sdk::Result<()>> {
+        async move {
+            crate::workflow::run(c, Self::delete(), vec![id.to_string()]).await?;
+            Ok(())
+        }
+    }
 }
 
-/// Register the five admin routes of `R` under `path`.
+/// Register the five admin routes of `R` under `path` (those of
+/// [`CrudResource::ADMIN_ROUTES`]). Routes of your own under
+/// `<path>/<literal>` go before this call, so `{id}` does not catch them.
 pub fn admin<R: CrudResource>(cfg: &mut web::ServiceConfig, path: &str) {
-    cfg.route(path, web::get().to(list::<R>))
-        .route(path, web::post().to(create::<R>))
-        .route(&format!("{path}/{{id}}"), web::get().to(retrieve::<R>))
-        .route(&format!("{path}/{{id}}"), web::post().to(update::<R>))
-        .route(&format!("{path}/{{id}}"), web::delete().to(delete::<R>));
+    let routes = R::ADMIN_ROUTES;
+    let one = format!("{path}/{{id}}");
+    if routes.list {
+        cfg.route(path, web::get().to(list::<R>));
+    }
+    if routes.create {
+        cfg.route(path, web::post().to(create::<R>));
+    }
+    if routes.retrieve {
+        cfg.route(&one, web::get().to(retrieve::<R>));
+    }
+    if routes.update {
+        cfg.route(&one, web::post().to(update::<R>));
+    }
+    if routes.delete {
+        cfg.route(&one, web::delete().to(delete::<R>));
+    }
 }
 
 /// Register the two store reads of `R` under `path`.
@@ -141,7 +216,17 @@ async fn list_with<R: CrudResource>(
     ctx: QueryContext,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(fields)?;
-    let page = q.page(R::DEFAULT_LIMIT);
+    let store = ctx == QueryContext::STORE;
+    let page = q.page(if store {
+        R::STORE_LIMIT
+    } else {
+        R::DEFAULT_LIMIT
+    });
+    let default_order = if store {
+        R::STORE_ORDER.and_then(stheno_module_sdk::list::OrderBy::parse)
+    } else {
+        None
+    };
     let mut condition = q.filters.condition();
     let with_deleted = ctx != QueryContext::STORE && q.with_deleted;
     if ctx == QueryContext::STORE && <R::Entity as Entity>::META.soft_delete {
@@ -156,7 +241,7 @@ async fn list_with<R: CrudResource>(
     }
     let config = ListConfig {
         page: Some(page),
-        order: q.order_by(None),
+        order: q.order_by(default_order),
         with_deleted,
     };
     let m = c.require::<R::Module>()?;
@@ -219,6 +304,16 @@ async fn retrieve<R: CrudResource>(
     retrieve_with::<R>(&c, &id, q, R::FIELDS, QueryContext::ADMIN).await
 }
 
+/// `{<key>: record}` of `id` with the request's `fields` (admin): what a
+/// hand-written route beside the kit answers after its own mutation.
+pub async fn respond_one<R: CrudResource>(
+    c: &Container,
+    id: &str,
+    q: RetrieveQuery,
+) -> ApiResult<HttpResponse> {
+    retrieve_with::<R>(c, id, q, R::FIELDS, QueryContext::ADMIN).await
+}
+
 async fn store_retrieve<R: CrudResource>(
     c: web::Data<Container>,
     id: web::Path<String>,
@@ -253,15 +348,7 @@ async fn update<R: CrudResource>(
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(R::FIELDS)?;
     c.require::<R::Module>()?.service().retrieve(&id).await?;
-    let mut rows = crate::workflow::run(
-        &c,
-        R::update(),
-        vec![Update::new(id.as_str(), body.into_inner())],
-    )
-    .await?;
-    let row = rows
-        .pop()
-        .ok_or_else(|| <R::Entity as Entity>::META.not_found(&id))?;
+    let row = R::update_one(&c, &id, body.into_inner()).await?;
     respond::one(
         &c,
         <R::Entity as Entity>::META.entity,
@@ -278,7 +365,7 @@ async fn delete<R: CrudResource>(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     c.require::<R::Module>()?.service().retrieve(&id).await?;
-    crate::workflow::run(&c, R::delete(), vec![id.to_string()]).await?;
+    R::delete_one(&c, &id).await?;
     Ok(response::deleted(&id, R::key()))
 }
 

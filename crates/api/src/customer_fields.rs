@@ -1,6 +1,23 @@
-//! Default and allowed `fields` of the customer routes (http-api.md §4.5).
+//! Default and allowed `fields` of the customer routes (http-api.md §4.5),
+//! and the customer body the admin and store create routes share.
 
+use serde::Deserialize;
+use serde_json::Value;
 use stheno_module_sdk::graph::FieldsConfig;
+
+/// What a request may set on a new customer (`POST /admin/customers`,
+/// `POST /store/customers`): not `has_account` (the route decides) nor
+/// `created_by` (the actor).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CustomerBody {
+    pub email: Option<String>,
+    pub company_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub metadata: Option<Value>,
+}
 
 const ADDRESS_DEFAULTS: &[&str] = &[
     "id",

@@ -14,10 +14,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use stheno_auth::AuthModule;
-use stheno_customer::{CreateCustomerInput, Customer, CustomerModule};
+use stheno_customer::{CreateCustomer, Customer, CustomerModule};
 use stheno_module_sdk::events::Event;
-use stheno_user::{CreateUserInput, Invite, User, UserModule};
+use stheno_user::{CreateUser, Invite, UpdateInvite, User, UserModule};
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
+
+use crate::entity::SoftDeleteEntities;
 
 /// Input of [`create_customer_account`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -59,14 +61,16 @@ impl Step for CreateCustomerStep {
     ) -> Result<StepResponse<ActorFor<Customer>, String>, StepError> {
         let customer = ctx
             .module::<CustomerModule>()?
-            .create_customer(CreateCustomerInput {
+            .customers()
+            .create_one(CreateCustomer {
+                id: None,
                 email: input.email,
                 company_name: input.company_name,
                 first_name: input.first_name,
                 last_name: input.last_name,
                 phone: input.phone,
+                has_account: Some(true),
                 metadata: input.metadata,
-                has_account: true,
                 created_by: None,
             })
             .await?;
@@ -82,7 +86,10 @@ impl Step for CreateCustomerStep {
     }
 
     async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<CustomerModule>()?.remove_customer(&id).await?;
+        ctx.module::<CustomerModule>()?
+            .customers()
+            .delete(&[id])
+            .await?;
         Ok(())
     }
 }
@@ -212,8 +219,13 @@ impl Step for AcceptInviteStep {
     }
 
     async fn compensate(&self, invite_id: String, ctx: &StepContext) -> Result<(), StepError> {
+        let reopen = UpdateInvite {
+            accepted: Some(false),
+            ..Default::default()
+        };
         ctx.module::<UserModule>()?
-            .unaccept_invite(&invite_id)
+            .invites()
+            .update(&invite_id, reopen)
             .await?;
         Ok(())
     }
@@ -241,15 +253,13 @@ impl Step for CreateInvitedUserStep {
         let input = accepted.input;
         let user = ctx
             .module::<UserModule>()?
-            .create_users(vec![CreateUserInput {
-                email: input.email.unwrap_or(accepted.invite.email),
+            .users()
+            .create_one(CreateUser {
                 first_name: input.first_name,
                 last_name: input.last_name,
-                avatar_url: None,
-                metadata: None,
-            }])
-            .await?
-            .remove(0);
+                ..CreateUser::new(input.email.unwrap_or(accepted.invite.email))
+            })
+            .await?;
         ctx.emit(Event::new("user.created", json!({ "id": user.id })));
         ctx.emit(Event::new(
             "invite.accepted",
@@ -266,7 +276,7 @@ impl Step for CreateInvitedUserStep {
     }
 
     async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<UserModule>()?.delete_user(&id).await?;
+        ctx.module::<UserModule>()?.users().delete(&[id]).await?;
         Ok(())
     }
 }
@@ -337,95 +347,30 @@ impl Step for UnlinkActorStep {
     }
 }
 
-/// `delete-users` (soft); ⇐ restored.
-#[derive(Debug, Default)]
-pub struct DeleteUserStep;
-
-#[async_trait]
-impl Step for DeleteUserStep {
-    type Input = String;
-    type Output = String;
-    type CompensateInput = String;
-
-    fn name(&self) -> &str {
-        "delete-users"
-    }
-
-    async fn invoke(
-        &self,
-        id: String,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<String, String>, StepError> {
-        let users = ctx.module::<UserModule>()?;
-        users.retrieve_user(&id).await?;
-        users.delete_user(&id).await?;
-        ctx.emit(Event::new("user.deleted", json!({ "id": id })));
-        Ok(StepResponse::with_compensation(id.clone(), id))
-    }
-
-    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<UserModule>()?.restore_user(&id).await?;
-        Ok(())
-    }
+/// `delete-users` (soft; an unknown or deleted id is `not_found`;
+/// ⇐ restored), raising `user.deleted`.
+pub fn delete_users_step() -> SoftDeleteEntities<UserModule, User> {
+    SoftDeleteEntities::new("delete-users")
+        .emitting("user")
+        .must_exist()
 }
 
 /// `remove-user-account` (`DELETE /admin/users/:id`): delete the user and
 /// unlink its identities, so no new token names it.
 pub fn remove_user_account() -> Workflow<String, String> {
-    Workflow::new("remove-user-account")
-        .then(DeleteUserStep)
+    Workflow::<String>::new("remove-user-account")
+        .map(|id| vec![id])
+        .then(delete_users_step())
+        .map(|mut ids: Vec<String>| ids.remove(0))
         .then(UnlinkActorStep::new("user"))
-}
-
-/// A deleted customer and the groups it was in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeletedCustomer {
-    pub id: String,
-    pub groups: Vec<String>,
-}
-
-/// `delete-customers` (soft, with addresses and group memberships); ⇐ the
-/// customer, those addresses and memberships are back.
-#[derive(Debug, Default)]
-pub struct DeleteCustomerStep;
-
-#[async_trait]
-impl Step for DeleteCustomerStep {
-    type Input = String;
-    type Output = String;
-    type CompensateInput = DeletedCustomer;
-
-    fn name(&self) -> &str {
-        "delete-customers"
-    }
-
-    async fn invoke(
-        &self,
-        id: String,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<String, DeletedCustomer>, StepError> {
-        let customers = ctx.module::<CustomerModule>()?;
-        let groups = customers.customer_group_ids(&id).await?;
-        customers.delete_customer(&id).await?;
-        ctx.emit(Event::new("customer.deleted", json!({ "id": id })));
-        Ok(StepResponse::with_compensation(
-            id.clone(),
-            DeletedCustomer { id, groups },
-        ))
-    }
-
-    async fn compensate(&self, d: DeletedCustomer, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<CustomerModule>()?
-            .restore_customer(&d.id, &d.groups)
-            .await?;
-        Ok(())
-    }
 }
 
 /// `remove-customer-account` (`DELETE /admin/customers/:id`): delete the
 /// customer and unlink its identities.
 pub fn remove_customer_account() -> Workflow<String, String> {
-    Workflow::new("remove-customer-account")
-        .then(DeleteCustomerStep)
+    Workflow::<String>::new("remove-customer-account")
+        .map(|id| vec![id])
+        .then(crate::customer::delete_customers_step())
+        .map(|mut ids: Vec<String>| ids.remove(0))
         .then(UnlinkActorStep::new("customer"))
 }

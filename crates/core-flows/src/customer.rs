@@ -1,16 +1,23 @@
 //! Customers, their addresses and customer groups: create, update, delete,
-//! memberships, each undone when a later step (or a hook handler) fails. Address steps remember which
-//! addresses were the customer's defaults and put them back, since making
-//! an address a default unsets the old one.
+//! memberships, each undone when a later step (or a hook handler) fails.
+//!
+//! Creating, updating and deleting customers and groups are the generic
+//! steps of [`crate::entity`] on one row. Address steps are the module's
+//! owner-scoped operations: they remember which addresses were the
+//! customer's defaults and put them back, since making an address a default
+//! unsets the old one. Membership steps change back exactly the
+//! memberships they changed.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use stheno_customer::{
-    AddressInput, CreateCustomerInput, CreateGroupInput, Customer, CustomerAddress, CustomerGroup,
-    CustomerModule, UpdateCustomerInput, UpdateGroupInput,
+    AddressInput, CreateCustomer, CreateCustomerGroup, Customer, CustomerAddress, CustomerGroup,
+    CustomerModule, UpdateCustomer, UpdateCustomerGroup,
 };
 use stheno_module_sdk::events::Event;
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
+
+use crate::entity::{CreateEntities, SoftDeleteEntities, Update, UpdateEntities};
 
 /// A customer to create (`POST /admin/customers`): a guest the admin
 /// manages, `created_by` the admin.
@@ -25,110 +32,60 @@ pub struct NewCustomer {
     pub created_by: Option<String>,
 }
 
-/// `create-customers` (one, without an account); ⇐ deleted for good.
-#[derive(Debug, Default)]
-pub struct CreateCustomersStep;
-
-#[async_trait]
-impl Step for CreateCustomersStep {
-    type Input = NewCustomer;
-    type Output = Customer;
-    type CompensateInput = String;
-
-    fn name(&self) -> &str {
-        "create-customers"
-    }
-
-    async fn invoke(
-        &self,
-        c: NewCustomer,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<Customer, String>, StepError> {
-        let customer = ctx
-            .module::<CustomerModule>()?
-            .create_customer(CreateCustomerInput {
-                email: c.email,
-                company_name: c.company_name,
-                first_name: c.first_name,
-                last_name: c.last_name,
-                phone: c.phone,
-                metadata: c.metadata,
-                has_account: false,
-                created_by: c.created_by,
-            })
-            .await?;
-        ctx.emit(Event::new("customer.created", json!({ "id": customer.id })));
-        let id = customer.id.clone();
-        Ok(StepResponse::with_compensation(customer, id))
-    }
-
-    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<CustomerModule>()?.remove_customer(&id).await?;
-        Ok(())
+impl NewCustomer {
+    /// The customer as created: without an account.
+    fn into_create(self) -> CreateCustomer {
+        CreateCustomer {
+            id: None,
+            company_name: self.company_name,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            phone: self.phone,
+            has_account: Some(false),
+            metadata: self.metadata,
+            created_by: self.created_by,
+        }
     }
 }
 
-/// `create-customers` (`POST /admin/customers`).
+/// `create-customers` (⇐ deleted for good), raising `customer.created`.
+pub fn create_customers_step() -> CreateEntities<CustomerModule, Customer> {
+    CreateEntities::new("create-customers").emitting("customer")
+}
+
+/// `create-customers` (`POST /admin/customers`): one customer, without an
+/// account.
 pub fn create_customers() -> Workflow<NewCustomer, Customer> {
-    Workflow::new("create-customers").then(CreateCustomersStep)
+    Workflow::<NewCustomer>::new("create-customers")
+        .map(|c| vec![c.into_create()])
+        .then(create_customers_step())
+        .map(|mut rows: Vec<Customer>| rows.remove(0))
 }
 
 /// Changes to one customer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CustomerUpdate {
-    pub id: String,
-    pub update: UpdateCustomerInput,
-}
+pub type CustomerUpdate = Update<UpdateCustomer>;
 
-/// The update that writes `c`'s fields back.
-fn write_back(c: &Customer) -> UpdateCustomerInput {
-    UpdateCustomerInput {
-        email: Some(c.email.clone()),
-        company_name: Some(c.company_name.clone()),
-        first_name: Some(c.first_name.clone()),
-        last_name: Some(c.last_name.clone()),
-        phone: Some(c.phone.clone()),
-        metadata: Some(c.metadata.clone()),
-    }
-}
-
-/// `update-customers`; ⇐ the previous fields are written back.
-#[derive(Debug, Default)]
-pub struct UpdateCustomersStep;
-
-#[async_trait]
-impl Step for UpdateCustomersStep {
-    type Input = CustomerUpdate;
-    type Output = Customer;
-    type CompensateInput = Customer;
-
-    fn name(&self) -> &str {
-        "update-customers"
-    }
-
-    async fn invoke(
-        &self,
-        input: CustomerUpdate,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<Customer, Customer>, StepError> {
-        let m = ctx.module::<CustomerModule>()?;
-        let before = m.retrieve_customer(&input.id).await?;
-        let after = m.update_customer(&input.id, input.update).await?;
-        ctx.emit(Event::new("customer.updated", json!({ "id": after.id })));
-        Ok(StepResponse::with_compensation(after, before))
-    }
-
-    async fn compensate(&self, before: Customer, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<CustomerModule>()?
-            .update_customer(&before.id, write_back(&before))
-            .await?;
-        Ok(())
-    }
+/// `update-customers` (⇐ the previous rows written back), raising
+/// `customer.updated`.
+pub fn update_customers_step() -> UpdateEntities<CustomerModule, Customer> {
+    UpdateEntities::new("update-customers").emitting("customer")
 }
 
 /// `update-customers` (`POST /admin/customers/:id`, `POST /store/customers/me`).
 pub fn update_customers() -> Workflow<CustomerUpdate, Customer> {
-    Workflow::new("update-customers").then(UpdateCustomersStep)
+    Workflow::<CustomerUpdate>::new("update-customers")
+        .map(|update| vec![update])
+        .then(update_customers_step())
+        .map(|mut rows: Vec<Customer>| rows.remove(0))
+}
+
+/// `delete-customers` (soft, with the addresses; an unknown or deleted id
+/// is `not_found`; ⇐ restored with them), raising `customer.deleted`.
+pub fn delete_customers_step() -> SoftDeleteEntities<CustomerModule, Customer> {
+    SoftDeleteEntities::new("delete-customers")
+        .emitting("customer")
+        .must_exist()
 }
 
 /// The customer's default addresses before a step.
@@ -208,34 +165,15 @@ impl Step for CreateCustomerAddressStep {
 
     async fn compensate(&self, b: AddressBefore, ctx: &StepContext) -> Result<(), StepError> {
         let m = ctx.module::<CustomerModule>()?;
-        m.remove_address(&b.defaults.customer_id, &b.address_id)
-            .await?;
+        m.customer_addresses().delete(&[b.address_id]).await?;
         put_back(&m, b.defaults).await
     }
 }
 
-/// `update-customer-addresses` (one); ⇐ the fields and old defaults back.
+/// `update-customer-addresses` (one); ⇐ the old defaults and the previous
+/// row back.
 #[derive(Debug, Default)]
 pub struct UpdateCustomerAddressStep;
-
-fn address_back(a: &CustomerAddress) -> AddressInput {
-    AddressInput {
-        address_name: Some(a.address_name.clone()),
-        is_default_shipping: None,
-        is_default_billing: None,
-        company: Some(a.company.clone()),
-        first_name: Some(a.first_name.clone()),
-        last_name: Some(a.last_name.clone()),
-        address_1: Some(a.address_1.clone()),
-        address_2: Some(a.address_2.clone()),
-        city: Some(a.city.clone()),
-        country_code: Some(a.country_code.clone()),
-        province: Some(a.province.clone()),
-        postal_code: Some(a.postal_code.clone()),
-        phone: Some(a.phone.clone()),
-        metadata: Some(a.metadata.clone()),
-    }
-}
 
 #[async_trait]
 impl Step for UpdateCustomerAddressStep {
@@ -273,15 +211,14 @@ impl Step for UpdateCustomerAddressStep {
 
     async fn compensate(&self, b: AddressBefore, ctx: &StepContext) -> Result<(), StepError> {
         let m = ctx.module::<CustomerModule>()?;
+        // Defaults first: the row written back then agrees with them.
+        put_back(&m, b.defaults).await?;
         if let Some(address) = &b.address {
-            m.update_address(
-                &b.defaults.customer_id,
-                &b.address_id,
-                address_back(address),
-            )
-            .await?;
+            m.customer_addresses()
+                .overwrite(std::slice::from_ref(address))
+                .await?;
         }
-        put_back(&m, b.defaults).await
+        Ok(())
     }
 }
 
@@ -307,7 +244,7 @@ impl Step for DeleteCustomerAddressStep {
         let m = ctx.module::<CustomerModule>()?;
         let id = change.address_id.clone().unwrap_or_default();
         let defaults = defaults(&m, &change.customer_id).await?;
-        m.delete_address(&change.customer_id, &id).await?;
+        m.soft_delete_address(&change.customer_id, &id).await?;
         ctx.emit(Event::new("customer_address.deleted", json!({ "id": id })));
         let before = AddressBefore {
             defaults,
@@ -319,8 +256,7 @@ impl Step for DeleteCustomerAddressStep {
 
     async fn compensate(&self, b: AddressBefore, ctx: &StepContext) -> Result<(), StepError> {
         let m = ctx.module::<CustomerModule>()?;
-        m.restore_address(&b.defaults.customer_id, &b.address_id)
-            .await?;
+        m.customer_addresses().restore(&[b.address_id]).await?;
         put_back(&m, b.defaults).await
     }
 }
@@ -350,140 +286,38 @@ pub struct NewGroup {
     pub created_by: Option<String>,
 }
 
-/// `create-customer-groups` (one); ⇐ deleted for good.
-#[derive(Debug, Default)]
-pub struct CreateCustomerGroupStep;
-
-#[async_trait]
-impl Step for CreateCustomerGroupStep {
-    type Input = NewGroup;
-    type Output = CustomerGroup;
-    type CompensateInput = String;
-
-    fn name(&self) -> &str {
-        "create-customer-groups"
+impl NewGroup {
+    fn into_create(self) -> CreateCustomerGroup {
+        CreateCustomerGroup {
+            metadata: self.metadata,
+            created_by: self.created_by,
+            ..CreateCustomerGroup::new(self.name)
+        }
     }
+}
 
-    async fn invoke(
-        &self,
-        g: NewGroup,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<CustomerGroup, String>, StepError> {
-        let group = ctx
-            .module::<CustomerModule>()?
-            .create_group(CreateGroupInput {
-                name: g.name,
-                metadata: g.metadata,
-                created_by: g.created_by,
-            })
-            .await?;
-        ctx.emit(Event::new(
-            "customer-group.created",
-            json!({ "id": group.id }),
-        ));
-        let id = group.id.clone();
-        Ok(StepResponse::with_compensation(group, id))
-    }
-
-    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<CustomerModule>()?.remove_group(&id).await?;
-        Ok(())
-    }
+/// `create-customer-groups` (⇐ deleted for good), raising
+/// `customer-group.created`.
+pub fn create_customer_groups_step() -> CreateEntities<CustomerModule, CustomerGroup> {
+    CreateEntities::new("create-customer-groups").emitting("customer-group")
 }
 
 /// Changes to one group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct GroupUpdate {
-    pub id: String,
-    pub update: UpdateGroupInput,
+pub type GroupUpdate = Update<UpdateCustomerGroup>;
+
+/// `update-customer-groups` (⇐ the previous rows written back), raising
+/// `customer-group.updated`.
+pub fn update_customer_groups_step() -> UpdateEntities<CustomerModule, CustomerGroup> {
+    UpdateEntities::new("update-customer-groups").emitting("customer-group")
 }
 
-/// `update-customer-groups` (one); ⇐ name and metadata written back.
-#[derive(Debug, Default)]
-pub struct UpdateCustomerGroupStep;
-
-#[async_trait]
-impl Step for UpdateCustomerGroupStep {
-    type Input = GroupUpdate;
-    type Output = CustomerGroup;
-    type CompensateInput = CustomerGroup;
-
-    fn name(&self) -> &str {
-        "update-customer-groups"
-    }
-
-    async fn invoke(
-        &self,
-        u: GroupUpdate,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<CustomerGroup, CustomerGroup>, StepError> {
-        let m = ctx.module::<CustomerModule>()?;
-        let before = m.retrieve_group(&u.id).await?;
-        let after = m.update_group(&u.id, u.update).await?;
-        ctx.emit(Event::new(
-            "customer-group.updated",
-            json!({ "id": after.id }),
-        ));
-        Ok(StepResponse::with_compensation(after, before))
-    }
-
-    async fn compensate(&self, g: CustomerGroup, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<CustomerModule>()?
-            .update_group(
-                &g.id,
-                UpdateGroupInput {
-                    name: Some(g.name.clone()),
-                    metadata: Some(g.metadata.clone()),
-                },
-            )
-            .await?;
-        Ok(())
-    }
-}
-
-/// A deleted group and its members.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeletedGroup {
-    pub id: String,
-    pub members: Vec<String>,
-}
-
-/// `delete-customer-groups` (one, soft, memberships removed); ⇐ the group
-/// and its memberships are back.
-#[derive(Debug, Default)]
-pub struct DeleteCustomerGroupStep;
-
-#[async_trait]
-impl Step for DeleteCustomerGroupStep {
-    type Input = String;
-    type Output = String;
-    type CompensateInput = DeletedGroup;
-
-    fn name(&self) -> &str {
-        "delete-customer-groups"
-    }
-
-    async fn invoke(
-        &self,
-        id: String,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<String, DeletedGroup>, StepError> {
-        let m = ctx.module::<CustomerModule>()?;
-        let members = m.group_customer_ids(&id).await?;
-        m.delete_group(&id).await?;
-        ctx.emit(Event::new("customer-group.deleted", json!({ "id": id })));
-        Ok(StepResponse::with_compensation(
-            id.clone(),
-            DeletedGroup { id, members },
-        ))
-    }
-
-    async fn compensate(&self, d: DeletedGroup, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<CustomerModule>()?
-            .restore_group(&d.id, &d.members)
-            .await?;
-        Ok(())
-    }
+/// `delete-customer-groups` (soft; memberships stay, hidden while the
+/// group is deleted; an unknown or deleted id is `not_found`; ⇐ restored),
+/// raising `customer-group.deleted`.
+pub fn delete_customer_groups_step() -> SoftDeleteEntities<CustomerModule, CustomerGroup> {
+    SoftDeleteEntities::new("delete-customer-groups")
+        .emitting("customer-group")
+        .must_exist()
 }
 
 /// Memberships to add and remove, seen from a group (`id` is the group,
@@ -505,6 +339,23 @@ pub struct MembershipsBefore {
     pub added: Vec<String>,
     /// Removed by the batch (were there): added again.
     pub removed: Vec<String>,
+}
+
+impl MembershipsBefore {
+    /// What `batch` changes, given the memberships `existing` before it.
+    fn of(batch: &Memberships, existing: &[String]) -> Self {
+        let pick = |ids: &[String], was_there: bool| {
+            ids.iter()
+                .filter(|id| existing.contains(id) == was_there)
+                .cloned()
+                .collect()
+        };
+        Self {
+            id: batch.id.clone(),
+            added: pick(&batch.add, false),
+            removed: pick(&batch.remove, true),
+        }
+    }
 }
 
 /// `link-customers-to-customer-group` (`POST
@@ -532,21 +383,7 @@ impl Step for LinkCustomersToGroupStep {
         let members = m.group_customer_ids(&b.id).await?;
         m.update_group_customers(&b.id, &b.add, &b.remove, b.created_by.as_deref())
             .await?;
-        let before = MembershipsBefore {
-            id: b.id.clone(),
-            added: b
-                .add
-                .iter()
-                .filter(|c| !members.contains(c))
-                .cloned()
-                .collect(),
-            removed: b
-                .remove
-                .iter()
-                .filter(|c| members.contains(c))
-                .cloned()
-                .collect(),
-        };
+        let before = MembershipsBefore::of(&b, &members);
         Ok(StepResponse::with_compensation(b.id, before))
     }
 
@@ -582,21 +419,7 @@ impl Step for LinkGroupsToCustomerStep {
         let groups = m.customer_group_ids(&b.id).await?;
         m.update_customer_groups(&b.id, &b.add, &b.remove, b.created_by.as_deref())
             .await?;
-        let before = MembershipsBefore {
-            id: b.id.clone(),
-            added: b
-                .add
-                .iter()
-                .filter(|g| !groups.contains(g))
-                .cloned()
-                .collect(),
-            removed: b
-                .remove
-                .iter()
-                .filter(|g| groups.contains(g))
-                .cloned()
-                .collect(),
-        };
+        let before = MembershipsBefore::of(&b, &groups);
         Ok(StepResponse::with_compensation(b.id, before))
     }
 
@@ -608,19 +431,28 @@ impl Step for LinkGroupsToCustomerStep {
     }
 }
 
-/// `create-customer-groups`.
+/// `create-customer-groups` (`POST /admin/customer-groups`): one group.
 pub fn create_customer_groups() -> Workflow<NewGroup, CustomerGroup> {
-    Workflow::new("create-customer-groups").then(CreateCustomerGroupStep)
+    Workflow::<NewGroup>::new("create-customer-groups")
+        .map(|g| vec![g.into_create()])
+        .then(create_customer_groups_step())
+        .map(|mut rows: Vec<CustomerGroup>| rows.remove(0))
 }
 
-/// `update-customer-groups`.
+/// `update-customer-groups` (`POST /admin/customer-groups/:id`).
 pub fn update_customer_groups() -> Workflow<GroupUpdate, CustomerGroup> {
-    Workflow::new("update-customer-groups").then(UpdateCustomerGroupStep)
+    Workflow::<GroupUpdate>::new("update-customer-groups")
+        .map(|update| vec![update])
+        .then(update_customer_groups_step())
+        .map(|mut rows: Vec<CustomerGroup>| rows.remove(0))
 }
 
-/// `delete-customer-groups`.
+/// `delete-customer-groups` (`DELETE /admin/customer-groups/:id`).
 pub fn delete_customer_groups() -> Workflow<String, String> {
-    Workflow::new("delete-customer-groups").then(DeleteCustomerGroupStep)
+    Workflow::<String>::new("delete-customer-groups")
+        .map(|id| vec![id])
+        .then(delete_customer_groups_step())
+        .map(|mut ids: Vec<String>| ids.remove(0))
 }
 
 /// `link-customers-to-customer-group`.

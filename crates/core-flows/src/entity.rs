@@ -40,6 +40,8 @@ pub use crate::product::Update;
 struct Names {
     step: &'static str,
     event: Option<&'static str>,
+    /// Unknown ids fail the step (see [`SoftDeleteEntities::must_exist`]).
+    must_exist: bool,
 }
 
 impl Names {
@@ -64,7 +66,11 @@ macro_rules! entity_step {
             /// The step `step`; it raises no workflow event.
             pub fn new(step: &'static str) -> Self {
                 Self {
-                    names: Names { step, event: None },
+                    names: Names {
+                        step,
+                        event: None,
+                        must_exist: false,
+                    },
                     _types: PhantomData,
                 }
             }
@@ -88,9 +94,21 @@ entity_step!(
 );
 entity_step!(
     /// Soft-delete the live rows among the ids (and their children and link
-    /// rows); ⇐ restore them. Output: the ids deleted.
+    /// rows); ⇐ restore them. Output: the ids deleted. Unknown or already
+    /// deleted ids are ignored, unless [`must_exist`](Self::must_exist).
     SoftDeleteEntities
 );
+
+impl<M, E> SoftDeleteEntities<M, E> {
+    /// Fail with Medusa's `not_found` (`<Type> with id: x was not found`)
+    /// when an id is not a live row, leaving nothing deleted: what a
+    /// `DELETE /admin/<path>/:id` workflow wants. The output then holds
+    /// every id.
+    pub fn must_exist(mut self) -> Self {
+        self.names.must_exist = true;
+        self
+    }
+}
 entity_step!(
     /// Restore soft-deleted rows; ⇐ soft-delete them again. Output: the ids
     /// restored.
@@ -105,7 +123,7 @@ entity_step!(
 fn service<M: Module + ServiceOf<E>, E: Entity>(
     ctx: &StepContext,
 ) -> Result<std::sync::Arc<M>, StepError> {
-    Ok(ctx.module::<M>()?)
+    ctx.module::<M>()
 }
 
 #[async_trait]
@@ -194,7 +212,18 @@ impl<M: Module + ServiceOf<E>, E: Entity> Step for SoftDeleteEntities<M, E> {
     ) -> Result<StepResponse<Vec<String>>, StepError> {
         let m = service::<M, E>(ctx)?;
         let deleted = m.service().soft_delete(&ids).await?;
-        let ids = deleted.get(E::META.entity).cloned().unwrap_or_default();
+        let done = deleted.get(E::META.entity).cloned().unwrap_or_default();
+        if self.names.must_exist
+            && let Some(missing) = ids.iter().find(|id| !done.contains(id))
+        {
+            // Checked after the delete, so a concurrent delete cannot slip
+            // between a check and the write; put back what was deleted.
+            if !done.is_empty() {
+                m.service().restore(&done).await?;
+            }
+            return Err(E::META.not_found(missing).into());
+        }
+        let ids = done;
         self.names
             .emit(ctx, "deleted", ids.iter().map(String::as_str));
         Ok(StepResponse::new(ids))

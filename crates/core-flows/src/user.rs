@@ -1,69 +1,36 @@
 //! Admin users and invites: update a user; create, resend, delete invites;
 //! each undone when a later step fails. (Accepting an invite is in
-//! [`crate::accounts`].)
+//! [`crate::accounts`].) Updating a user and deleting an invite are the
+//! generic steps of [`crate::entity`]; creating and resending an invite
+//! issue tokens, which is the user module's domain.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use stheno_module_sdk::events::Event;
-use stheno_user::{CreateInviteInput, Invite, UpdateUserInput, User, UserModule};
+use stheno_user::{CreateInviteInput, Invite, UpdateInvite, UpdateUser, User, UserModule};
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
 
+use crate::entity::{SoftDeleteEntities, Update, UpdateEntities};
+
 /// Changes to one user.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UserUpdate {
-    pub id: String,
-    pub update: UpdateUserInput,
-}
+pub type UserUpdate = Update<UpdateUser>;
 
-/// `update-users` (one); ⇐ the previous fields written back.
-#[derive(Debug, Default)]
-pub struct UpdateUsersStep;
-
-#[async_trait]
-impl Step for UpdateUsersStep {
-    type Input = UserUpdate;
-    type Output = User;
-    type CompensateInput = User;
-
-    fn name(&self) -> &str {
-        "update-users"
-    }
-
-    async fn invoke(
-        &self,
-        u: UserUpdate,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<User, User>, StepError> {
-        let m = ctx.module::<UserModule>()?;
-        let before = m.retrieve_user(&u.id).await?;
-        let after = m.update_user(&u.id, u.update).await?;
-        ctx.emit(Event::new("user.updated", json!({ "id": after.id })));
-        Ok(StepResponse::with_compensation(after, before))
-    }
-
-    async fn compensate(&self, u: User, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<UserModule>()?
-            .update_user(
-                &u.id,
-                UpdateUserInput {
-                    first_name: Some(u.first_name.clone()),
-                    last_name: Some(u.last_name.clone()),
-                    avatar_url: Some(u.avatar_url.clone()),
-                    metadata: Some(u.metadata.clone()),
-                },
-            )
-            .await?;
-        Ok(())
-    }
+/// `update-users` (⇐ the previous rows written back), raising
+/// `user.updated`.
+pub fn update_users_step() -> UpdateEntities<UserModule, User> {
+    UpdateEntities::new("update-users").emitting("user")
 }
 
 /// `update-users` (`POST /admin/users/:id`).
 pub fn update_users() -> Workflow<UserUpdate, User> {
-    Workflow::new("update-users").then(UpdateUsersStep)
+    Workflow::<UserUpdate>::new("update-users")
+        .map(|update| vec![update])
+        .then(update_users_step())
+        .map(|mut users: Vec<User>| users.remove(0))
 }
 
-/// `create-invites` (one); ⇐ deleted for good.
+/// `create-invites` (one, with a fresh token); ⇐ deleted for good.
 #[derive(Debug, Default)]
 pub struct CreateInvitesStep;
 
@@ -89,7 +56,7 @@ impl Step for CreateInvitesStep {
     }
 
     async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<UserModule>()?.remove_invite(&id).await?;
+        ctx.module::<UserModule>()?.invites().delete(&[id]).await?;
         Ok(())
     }
 }
@@ -122,7 +89,7 @@ impl Step for RefreshInviteTokensStep {
         ctx: &StepContext,
     ) -> Result<StepResponse<Invite, TokenBefore>, StepError> {
         let m = ctx.module::<UserModule>()?;
-        let before = m.retrieve_invite(&id).await?;
+        let before = m.invites().retrieve(&id).await?;
         let invite = m.refresh_invite_token(&id).await?;
         ctx.emit(Event::new("invite.resent", json!({ "id": id })));
         Ok(StepResponse::with_compensation(
@@ -136,43 +103,25 @@ impl Step for RefreshInviteTokensStep {
     }
 
     async fn compensate(&self, b: TokenBefore, ctx: &StepContext) -> Result<(), StepError> {
+        let back = UpdateInvite {
+            token: Some(b.token),
+            expires_at: Some(b.expires_at),
+            ..Default::default()
+        };
         ctx.module::<UserModule>()?
-            .set_invite_token(&b.id, &b.token, b.expires_at)
+            .invites()
+            .update(&b.id, back)
             .await?;
         Ok(())
     }
 }
 
-/// `delete-invites` (one, soft); ⇐ restored.
-#[derive(Debug, Default)]
-pub struct DeleteInvitesStep;
-
-#[async_trait]
-impl Step for DeleteInvitesStep {
-    type Input = String;
-    type Output = String;
-    type CompensateInput = String;
-
-    fn name(&self) -> &str {
-        "delete-invites"
-    }
-
-    async fn invoke(
-        &self,
-        id: String,
-        ctx: &StepContext,
-    ) -> Result<StepResponse<String, String>, StepError> {
-        let m = ctx.module::<UserModule>()?;
-        m.retrieve_invite(&id).await?;
-        m.delete_invite(&id).await?;
-        ctx.emit(Event::new("invite.deleted", json!({ "id": id })));
-        Ok(StepResponse::with_compensation(id.clone(), id))
-    }
-
-    async fn compensate(&self, id: String, ctx: &StepContext) -> Result<(), StepError> {
-        ctx.module::<UserModule>()?.restore_invite(&id).await?;
-        Ok(())
-    }
+/// `delete-invites` (soft; an unknown or deleted id is `not_found`;
+/// ⇐ restored), raising `invite.deleted`.
+pub fn delete_invites_step() -> SoftDeleteEntities<UserModule, Invite> {
+    SoftDeleteEntities::new("delete-invites")
+        .emitting("invite")
+        .must_exist()
 }
 
 /// `create-invites` (`POST /admin/invites`).
@@ -187,5 +136,8 @@ pub fn refresh_invite_tokens() -> Workflow<String, Invite> {
 
 /// `delete-invites` (`DELETE /admin/invites/:id`).
 pub fn delete_invites() -> Workflow<String, String> {
-    Workflow::new("delete-invites").then(DeleteInvitesStep)
+    Workflow::<String>::new("delete-invites")
+        .map(|id| vec![id])
+        .then(delete_invites_step())
+        .map(|mut ids: Vec<String>| ids.remove(0))
 }

@@ -138,6 +138,13 @@ impl Error {
     /// `Product tag with value: x, already exists.` Other errors pass
     /// through unchanged.
     pub fn refine_duplicate(self, words: &str) -> Self {
+        self.refine_duplicate_with(words, |_, value| value.to_string())
+    }
+
+    /// [`refine_duplicate`](Self::refine_duplicate), each key value written
+    /// through `show(column, value)` (PostgreSQL writes booleans `t`/`f`;
+    /// the message says `true`/`false`).
+    pub fn refine_duplicate_with(self, words: &str, show: impl Fn(&str, &str) -> String) -> Self {
         if self.kind != ErrorKind::DuplicateError {
             return self;
         }
@@ -147,7 +154,7 @@ impl Error {
                 diesel::result::Error::DatabaseError(_, info) => info.details(),
                 _ => None,
             })
-            .and_then(key_pairs);
+            .and_then(|detail| key_pairs(detail, &show));
         match detail {
             Some(pairs) => Error {
                 message: format!("{words} with {pairs}, already exists.").into(),
@@ -242,7 +249,7 @@ fn describe_detail(detail: &str) -> String {
 }
 
 /// `Key (a, b)=(x, y) already exists.` → `a: x, b: y`.
-fn key_pairs(detail: &str) -> Option<String> {
+fn key_pairs(detail: &str, show: &dyn Fn(&str, &str) -> String) -> Option<String> {
     let rest = detail.strip_prefix("Key (")?;
     let (keys, rest) = rest.split_once(")=(")?;
     let (values, _) = rest.rsplit_once(") ")?;
@@ -254,7 +261,7 @@ fn key_pairs(detail: &str) -> Option<String> {
     Some(
         keys.iter()
             .zip(&values)
-            .map(|(k, v)| format!("{k}: {v}"))
+            .map(|(k, v)| format!("{k}: {}", show(k, v)))
             .collect::<Vec<_>>()
             .join(", "),
     )

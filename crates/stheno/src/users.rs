@@ -5,7 +5,7 @@ use serde_json::json;
 use stheno_auth::emailpass::EMAILPASS;
 use stheno_auth::{AuthIdentity, AuthModule, AuthOutcome, AuthRequest};
 use stheno_framework::Container;
-use stheno_user::{CreateUserInput, User, UserModule};
+use stheno_user::{CreateUser, User, UserModule};
 
 /// Create an admin user and its `emailpass` identity, linked
 /// (`app_metadata.user_id`). With `password: None` the identity has no
@@ -42,10 +42,10 @@ pub async fn create_admin_user(
         bail!("{email} is already an admin user");
     }
     let user = users
-        .create_users(vec![CreateUserInput::new(email)])
+        .users()
+        .create_one(CreateUser::new(email))
         .await
-        .with_context(|| format!("cannot create the user {email}"))?
-        .remove(0);
+        .with_context(|| format!("cannot create the user {email}"))?;
     match auth
         .store()
         .link_actor(&identity.id, "user", &user.id)
@@ -53,7 +53,8 @@ pub async fn create_admin_user(
     {
         Ok(identity) => Ok((user, identity)),
         Err(e) => {
-            users.delete_user(&user.id).await?;
+            // Undo the creation.
+            users.users().delete(std::slice::from_ref(&user.id)).await?;
             Err(e).context("cannot link the login to the user")
         }
     }

@@ -33,7 +33,8 @@ async fn user_create_makes_an_admin_who_can_log_in() {
     let (users, count) = container
         .require::<UserModule>()
         .unwrap()
-        .list_users(&UserFilter::default(), Default::default(), &[])
+        .users()
+        .list_and_count(&UserFilter::default(), &Default::default())
         .await
         .unwrap();
     assert_eq!(count, 1);

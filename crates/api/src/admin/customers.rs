@@ -1,17 +1,15 @@
 //! `/admin/customers` and `/admin/customer-groups`.
+//!
+//! Through the route kit: the customer and group lists (generated filters:
+//! `has_account=true`, `groups=<id>`, `q`, …) and retrieves, group updates
+//! and both deletes. Written here: creates (the admin is `created_by`; a
+//! customer made by an admin has no account), the customer update (not
+//! `has_account`), addresses (reached through their customer) and
+//! memberships.
 
 use actix_web::{HttpResponse, web};
-use stheno_customer::{
-    AddressFilter, AddressInput, CreateCustomerInput, CreateGroupInput, CustomerFilter,
-    CustomerModule, GroupFilter, UpdateCustomerInput, UpdateGroupInput,
-};
-use stheno_framework::Container;
-use stheno_http::{ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
-use stheno_module_sdk::graph::QueryContext;
-
-use crate::admin::LinkBatch;
-use crate::customer_fields::{ADMIN_ADDRESS_FIELDS, ADMIN_CUSTOMER_FIELDS, ADMIN_GROUP_FIELDS};
-use crate::{respond, workflow};
+use serde::Deserialize;
+use serde_json::Value;
 use stheno_core_flows::accounts;
 use stheno_core_flows::customer::{
     AddressChange, CustomerUpdate, GroupUpdate, Memberships, NewCustomer, NewGroup,
@@ -19,15 +17,26 @@ use stheno_core_flows::customer::{
     delete_customer_groups, link_customer_groups_to_customer, link_customers_to_customer_group,
     update_customer_addresses, update_customer_groups, update_customers,
 };
+use stheno_customer::{
+    AddressInput, Customer, CustomerAddressFilter, CustomerGroup, CustomerModule, UpdateCustomer,
+    UpdateCustomerGroup,
+};
+use stheno_framework::Container;
+use stheno_http::{ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
+use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
+
+use crate::admin::LinkBatch;
+use crate::crud::{self, AdminRoutes, CrudResource};
+use crate::customer_fields::{
+    ADMIN_ADDRESS_FIELDS, ADMIN_CUSTOMER_FIELDS, ADMIN_GROUP_FIELDS, CustomerBody,
+};
+use crate::{respond, workflow};
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/customers", web::get().to(list_customers))
-        .route("/customers", web::post().to(create_customer))
-        .route("/customers/{id}", web::get().to(retrieve_customer))
+    cfg.route("/customers", web::post().to(create_customer))
         .route("/customers/{id}", web::post().to(update_customer))
-        .route("/customers/{id}", web::delete().to(delete_customer))
         .route(
             "/customers/{id}/customer-groups",
             web::post().to(customer_groups),
@@ -46,38 +55,61 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             "/customers/{id}/addresses/{address_id}",
             web::delete().to(delete_address),
         )
-        .route("/customer-groups", web::get().to(list_groups))
         .route("/customer-groups", web::post().to(create_group))
-        .route("/customer-groups/{id}", web::get().to(retrieve_group))
-        .route("/customer-groups/{id}", web::post().to(update_group))
-        .route("/customer-groups/{id}", web::delete().to(delete_group))
         .route(
             "/customer-groups/{id}/customers",
             web::post().to(group_customers),
         );
+    crud::admin::<Customers>(cfg, "/customers");
+    crud::admin::<CustomerGroups>(cfg, "/customer-groups");
 }
 
-async fn list_customers(
-    c: web::Data<Container>,
-    q: ListQuery<CustomerFilter>,
-) -> ApiResult<HttpResponse> {
-    let page = q.page(50);
-    let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    let (rows, count) = c
-        .require::<CustomerModule>()?
-        .list_customers(&q.filters, page, &q.order_by(None))
-        .await?;
-    respond::list(
-        &c,
-        "customer",
-        "customers",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
+/// Customers through the route kit: list, retrieve and delete
+/// (`remove-customer-account`: the customer is soft-deleted with its
+/// addresses and its auth identities are unlinked).
+struct Customers;
+
+impl CrudResource for Customers {
+    type Module = CustomerModule;
+    type Entity = Customer;
+    const FIELDS: FieldsConfig<'static> = ADMIN_CUSTOMER_FIELDS;
+    const ADMIN_ROUTES: AdminRoutes = AdminRoutes {
+        create: false,
+        update: false,
+        ..AdminRoutes::ALL
+    };
+
+    async fn delete_one(c: &Container, id: &str) -> stheno_module_sdk::Result<()> {
+        workflow::run(c, accounts::remove_customer_account(), id.to_string()).await?;
+        Ok(())
+    }
+}
+
+/// Customer groups through the route kit: list, retrieve, update
+/// (`update-customer-groups`) and delete (`delete-customer-groups`).
+struct CustomerGroups;
+
+impl CrudResource for CustomerGroups {
+    type Module = CustomerModule;
+    type Entity = CustomerGroup;
+    const FIELDS: FieldsConfig<'static> = ADMIN_GROUP_FIELDS;
+    const ADMIN_ROUTES: AdminRoutes = AdminRoutes {
+        create: false,
+        ..AdminRoutes::ALL
+    };
+
+    async fn update_one(
+        c: &Container,
+        id: &str,
+        input: UpdateCustomerGroup,
+    ) -> stheno_module_sdk::Result<CustomerGroup> {
+        workflow::run(c, update_customer_groups(), GroupUpdate::new(id, input)).await
+    }
+
+    async fn delete_one(c: &Container, id: &str) -> stheno_module_sdk::Result<()> {
+        workflow::run(c, delete_customer_groups(), id.to_string()).await?;
+        Ok(())
+    }
 }
 
 /// `POST /admin/customers`: a customer without an account (a guest the
@@ -86,7 +118,7 @@ async fn create_customer(
     c: web::Data<Container>,
     auth: Authenticated,
     q: RetrieveQuery,
-    body: Body<CreateCustomerInput>,
+    body: Body<CustomerBody>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
     let b = body.0;
@@ -103,72 +135,64 @@ async fn create_customer(
     respond::one(&c, "customer", "customer", &customer, &selection, ADMIN).await
 }
 
-async fn retrieve_customer(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    let customer = c
-        .require::<CustomerModule>()?
-        .retrieve_customer(&id)
-        .await?;
-    respond::one(&c, "customer", "customer", &customer, &selection, ADMIN).await
+/// Changes an admin may make to a customer (`null` clears): not
+/// `has_account`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateCustomerBody {
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    company_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    last_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
+    metadata: Option<Option<Value>>,
 }
 
 async fn update_customer(
     c: web::Data<Container>,
     id: web::Path<String>,
     q: RetrieveQuery,
-    body: Body<UpdateCustomerInput>,
+    body: Body<UpdateCustomerBody>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_CUSTOMER_FIELDS)?;
-    let update = CustomerUpdate {
-        id: id.into_inner(),
-        update: body.0,
+    let b = body.0;
+    let update = UpdateCustomer {
+        email: b.email,
+        company_name: b.company_name,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        phone: b.phone,
+        metadata: b.metadata,
+        ..Default::default()
     };
-    let customer = workflow::run(&c, update_customers(), update).await?;
+    let customer = workflow::run(
+        &c,
+        update_customers(),
+        CustomerUpdate::new(id.as_str(), update),
+    )
+    .await?;
     respond::one(&c, "customer", "customer", &customer, &selection, ADMIN).await
 }
 
-/// Delete a customer (addresses and memberships with it) and unlink its
-/// auth identities (`remove-customer-account`).
-async fn delete_customer(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    workflow::run(&c, accounts::remove_customer_account(), id.to_string()).await?;
-    Ok(response::deleted(&id, "customer"))
-}
-
-async fn list_groups(
-    c: web::Data<Container>,
-    q: ListQuery<GroupFilter>,
-) -> ApiResult<HttpResponse> {
-    let page = q.page(50);
-    let selection = q.selection(ADMIN_GROUP_FIELDS)?;
-    let (rows, count) = c
-        .require::<CustomerModule>()?
-        .list_groups(&q.filters, page, &q.order_by(None))
-        .await?;
-    respond::list(
-        &c,
-        "customer_group",
-        "customer_groups",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
+/// What a request may set on a new group: the admin is `created_by`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupBody {
+    name: String,
+    metadata: Option<Value>,
 }
 
 async fn create_group(
     c: web::Data<Container>,
     auth: Authenticated,
     q: RetrieveQuery,
-    body: Body<CreateGroupInput>,
+    body: Body<GroupBody>,
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_GROUP_FIELDS)?;
     let input = NewGroup {
@@ -188,52 +212,6 @@ async fn create_group(
     .await
 }
 
-async fn retrieve_group(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_GROUP_FIELDS)?;
-    let group = c.require::<CustomerModule>()?.retrieve_group(&id).await?;
-    respond::one(
-        &c,
-        "customer_group",
-        "customer_group",
-        &group,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
-
-async fn update_group(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<UpdateGroupInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_GROUP_FIELDS)?;
-    let update = GroupUpdate {
-        id: id.into_inner(),
-        update: body.0,
-    };
-    let group = workflow::run(&c, update_customer_groups(), update).await?;
-    respond::one(
-        &c,
-        "customer_group",
-        "customer_group",
-        &group,
-        &selection,
-        ADMIN,
-    )
-    .await
-}
-
-async fn delete_group(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    workflow::run(&c, delete_customer_groups(), id.to_string()).await?;
-    Ok(response::deleted(&id, "customer_group"))
-}
-
 /// `POST /admin/customer-groups/:id/customers {add?, remove?}` →
 /// `{customer_group}`.
 async fn group_customers(
@@ -251,7 +229,11 @@ async fn group_customers(
         created_by: Some(auth.0.actor_id),
     };
     workflow::run(&c, link_customers_to_customer_group(), batch).await?;
-    let group = c.require::<CustomerModule>()?.retrieve_group(&id).await?;
+    let group = c
+        .require::<CustomerModule>()?
+        .customer_groups()
+        .retrieve(&id)
+        .await?;
     respond::one(
         &c,
         "customer_group",
@@ -268,7 +250,11 @@ async fn customer_response(
     id: &str,
     selection: &stheno_module_sdk::graph::Selection,
 ) -> ApiResult<HttpResponse> {
-    let customer = c.require::<CustomerModule>()?.retrieve_customer(id).await?;
+    let customer = c
+        .require::<CustomerModule>()?
+        .customers()
+        .retrieve(id)
+        .await?;
     respond::one(c, "customer", "customer", &customer, selection, ADMIN).await
 }
 
@@ -295,12 +281,12 @@ async fn customer_groups(
 async fn list_addresses(
     c: web::Data<Container>,
     id: web::Path<String>,
-    q: ListQuery<AddressFilter>,
+    q: ListQuery<CustomerAddressFilter>,
 ) -> ApiResult<HttpResponse> {
     let page = q.page(50);
     let selection = q.selection(ADMIN_ADDRESS_FIELDS)?;
     let customers = c.require::<CustomerModule>()?;
-    customers.retrieve_customer(&id).await?;
+    customers.customers().retrieve(&id).await?;
     let (rows, count) = customers
         .list_addresses(&id, &q.filters, page, &q.order_by(None))
         .await?;
@@ -389,7 +375,8 @@ async fn delete_address(
     workflow::run(&c, delete_customer_addresses(), change).await?;
     let customer = c
         .require::<CustomerModule>()?
-        .retrieve_customer(&id)
+        .customers()
+        .retrieve(&id)
         .await?;
     let selection = stheno_module_sdk::graph::Selection::from_fields(ADMIN_CUSTOMER_FIELDS, None)?;
     let parent = respond::expand_one(&c, "customer", &customer, &selection, ADMIN).await?;

@@ -2,14 +2,15 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use stheno_framework::Container;
-use stheno_http::{ApiError, ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
-use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
-use stheno_user::{CreateInviteInput, InviteFilter, UpdateUserInput, UserFilter, UserModule};
-
-use crate::{respond, workflow};
 use stheno_core_flows::accounts::{self, AcceptInvite};
 use stheno_core_flows::user as user_flows;
+use stheno_framework::Container;
+use stheno_http::{ApiError, ApiResult, Authenticated, Body, RetrieveQuery};
+use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
+use stheno_user::{CreateInviteInput, Invite, UpdateUser, User, UserModule};
+
+use crate::crud::{self, AdminRoutes, CrudResource};
+use crate::{respond, workflow};
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
@@ -46,27 +47,67 @@ pub const INVITE_FIELDS: FieldsConfig<'static> = FieldsConfig {
 };
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list_users))
-        .route("/users/me", web::get().to(me))
-        .route("/users/{id}", web::get().to(retrieve_user))
-        .route("/users/{id}", web::post().to(update_user))
-        .route("/users/{id}", web::delete().to(delete_user))
-        .route("/invites", web::get().to(list_invites))
+    // Literal paths first, so `{id}` does not catch them.
+    cfg.route("/users/me", web::get().to(me))
         .route("/invites", web::post().to(create_invite))
         .route("/invites/accept", web::post().to(accept_invite))
-        .route("/invites/{id}", web::get().to(retrieve_invite))
-        .route("/invites/{id}", web::delete().to(delete_invite))
         .route("/invites/{id}/resend", web::post().to(resend_invite));
+    crud::admin::<Users>(cfg, "/users");
+    crud::admin::<Invites>(cfg, "/invites");
 }
 
-async fn list_users(c: web::Data<Container>, q: ListQuery<UserFilter>) -> ApiResult<HttpResponse> {
-    let page = q.page(50);
-    let selection = q.selection(USER_FIELDS)?;
-    let users = c.require::<UserModule>()?;
-    let (rows, count) = users
-        .list_users(&q.filters, page, &q.order_by(None))
-        .await?;
-    respond::list(&c, "user", "users", &rows, count, page, &selection, ADMIN).await
+/// Users through the route kit: list, retrieve, update (`update-users`)
+/// and delete (`remove-user-account`, which also unlinks the user's auth
+/// identities, so its tokens stop authenticating as that user on
+/// refresh). No create route: users come from invites.
+struct Users;
+
+impl CrudResource for Users {
+    type Module = UserModule;
+    type Entity = User;
+    const FIELDS: FieldsConfig<'static> = USER_FIELDS;
+    const ADMIN_ROUTES: AdminRoutes = AdminRoutes {
+        create: false,
+        ..AdminRoutes::ALL
+    };
+
+    async fn update_one(
+        c: &Container,
+        id: &str,
+        input: UpdateUser,
+    ) -> stheno_module_sdk::Result<User> {
+        workflow::run(
+            c,
+            user_flows::update_users(),
+            user_flows::UserUpdate::new(id, input),
+        )
+        .await
+    }
+
+    async fn delete_one(c: &Container, id: &str) -> stheno_module_sdk::Result<()> {
+        workflow::run(c, accounts::remove_user_account(), id.to_string()).await?;
+        Ok(())
+    }
+}
+
+/// Invites through the route kit: list, retrieve and delete
+/// (`delete-invites`). Creating one issues a token, a route of its own.
+struct Invites;
+
+impl CrudResource for Invites {
+    type Module = UserModule;
+    type Entity = Invite;
+    const FIELDS: FieldsConfig<'static> = INVITE_FIELDS;
+    const ADMIN_ROUTES: AdminRoutes = AdminRoutes {
+        create: false,
+        update: false,
+        ..AdminRoutes::ALL
+    };
+
+    async fn delete_one(c: &Container, id: &str) -> stheno_module_sdk::Result<()> {
+        workflow::run(c, user_flows::delete_invites(), id.to_string()).await?;
+        Ok(())
+    }
 }
 
 /// `GET /admin/users/me`: the authenticated admin.
@@ -78,59 +119,13 @@ async fn me(
     let selection = q.selection(USER_FIELDS)?;
     let user = c
         .require::<UserModule>()?
-        .retrieve_user(&auth.0.actor_id)
+        .users()
+        .retrieve(&auth.0.actor_id)
         .await?;
     respond::one(&c, "user", "user", &user, &selection, ADMIN).await
 }
 
-async fn retrieve_user(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(USER_FIELDS)?;
-    let user = c.require::<UserModule>()?.retrieve_user(&id).await?;
-    respond::one(&c, "user", "user", &user, &selection, ADMIN).await
-}
-
-async fn update_user(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-    body: Body<UpdateUserInput>,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(USER_FIELDS)?;
-    let update = user_flows::UserUpdate {
-        id: id.into_inner(),
-        update: body.0,
-    };
-    let user = workflow::run(&c, user_flows::update_users(), update).await?;
-    respond::one(&c, "user", "user", &user, &selection, ADMIN).await
-}
-
-/// Delete a user and unlink its auth identities (`remove-user-account`), so
-/// its tokens stop authenticating as that user on refresh.
-async fn delete_user(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    workflow::run(&c, accounts::remove_user_account(), id.to_string()).await?;
-    Ok(response::deleted(&id, "user"))
-}
-
-async fn list_invites(
-    c: web::Data<Container>,
-    q: ListQuery<InviteFilter>,
-) -> ApiResult<HttpResponse> {
-    let page = q.page(50);
-    let selection = q.selection(INVITE_FIELDS)?;
-    let (rows, count) = c
-        .require::<UserModule>()?
-        .list_invites(&q.filters, page, &q.order_by(None))
-        .await?;
-    respond::list(
-        &c, "invite", "invites", &rows, count, page, &selection, ADMIN,
-    )
-    .await
-}
-
+/// `POST /admin/invites` (`create-invites`): the invite with a fresh token.
 async fn create_invite(
     c: web::Data<Container>,
     q: RetrieveQuery,
@@ -141,16 +136,7 @@ async fn create_invite(
     respond::one(&c, "invite", "invite", &invite, &selection, ADMIN).await
 }
 
-async fn retrieve_invite(
-    c: web::Data<Container>,
-    id: web::Path<String>,
-    q: RetrieveQuery,
-) -> ApiResult<HttpResponse> {
-    let selection = q.selection(INVITE_FIELDS)?;
-    let invite = c.require::<UserModule>()?.retrieve_invite(&id).await?;
-    respond::one(&c, "invite", "invite", &invite, &selection, ADMIN).await
-}
-
+/// `POST /admin/invites/:id/resend` (`refresh-invite-tokens`).
 async fn resend_invite(
     c: web::Data<Container>,
     id: web::Path<String>,
@@ -159,11 +145,6 @@ async fn resend_invite(
     let selection = q.selection(INVITE_FIELDS)?;
     let invite = workflow::run(&c, user_flows::refresh_invite_tokens(), id.into_inner()).await?;
     respond::one(&c, "invite", "invite", &invite, &selection, ADMIN).await
-}
-
-async fn delete_invite(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    workflow::run(&c, user_flows::delete_invites(), id.to_string()).await?;
-    Ok(response::deleted(&id, "invite"))
 }
 
 #[derive(Deserialize)]

@@ -13,9 +13,7 @@ use stheno_core_flows::customer::{
     AddressChange, CustomerUpdate, create_customer_addresses, delete_customer_addresses,
     update_customer_addresses, update_customers,
 };
-use stheno_customer::{
-    AddressFilter, AddressInput, CreateCustomerInput, CustomerModule, UpdateCustomerInput,
-};
+use stheno_customer::{AddressInput, CustomerAddressFilter, CustomerModule, UpdateCustomer};
 use stheno_framework::Container;
 use stheno_http::{
     ApiError, ApiResult, AuthContext, Authenticated, Body, ListQuery, RetrieveQuery,
@@ -23,7 +21,7 @@ use stheno_http::{
 use stheno_module_sdk::graph::{QueryContext, Selection};
 use stheno_module_sdk::{Error, ErrorKind};
 
-use crate::customer_fields::{STORE_ADDRESS_FIELDS, STORE_CUSTOMER_FIELDS};
+use crate::customer_fields::{CustomerBody, STORE_ADDRESS_FIELDS, STORE_CUSTOMER_FIELDS};
 use crate::{respond, workflow};
 
 const STORE: QueryContext = QueryContext::STORE;
@@ -69,7 +67,11 @@ async fn customer_response(
     id: &str,
     selection: &Selection,
 ) -> ApiResult<HttpResponse> {
-    let customer = c.require::<CustomerModule>()?.retrieve_customer(id).await?;
+    let customer = c
+        .require::<CustomerModule>()?
+        .customers()
+        .retrieve(id)
+        .await?;
     respond::one(c, "customer", "customer", &customer, selection, STORE).await
 }
 
@@ -80,7 +82,7 @@ async fn create(
     c: web::Data<Container>,
     auth: Authenticated,
     q: RetrieveQuery,
-    body: Body<CreateCustomerInput>,
+    body: Body<CustomerBody>,
 ) -> ApiResult<HttpResponse> {
     let ctx = auth.0;
     if ctx.actor_type != "customer" {
@@ -153,18 +155,15 @@ async fn update_me(
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(STORE_CUSTOMER_FIELDS)?;
     let b = body.0;
-    let input = UpdateCustomerInput {
-        email: None,
+    let input = UpdateCustomer {
         company_name: b.company_name,
         first_name: b.first_name,
         last_name: b.last_name,
         phone: b.phone,
         metadata: b.metadata,
+        ..Default::default()
     };
-    let update = CustomerUpdate {
-        id: id.0.clone(),
-        update: input,
-    };
+    let update = CustomerUpdate::new(id.0.as_str(), input);
     workflow::run(&c, update_customers(), update).await?;
     customer_response(&c, &id.0, &selection).await
 }
@@ -172,7 +171,7 @@ async fn update_me(
 async fn list_addresses(
     c: web::Data<Container>,
     id: CustomerId,
-    q: ListQuery<AddressFilter>,
+    q: ListQuery<CustomerAddressFilter>,
 ) -> ApiResult<HttpResponse> {
     let page = q.page(50);
     let selection = q.selection(STORE_ADDRESS_FIELDS)?;
@@ -266,7 +265,8 @@ async fn delete_address(
     workflow::run(&c, delete_customer_addresses(), change).await?;
     let customer = c
         .require::<CustomerModule>()?
-        .retrieve_customer(&id.0)
+        .customers()
+        .retrieve(&id.0)
         .await?;
     let selection = Selection::from_fields(STORE_CUSTOMER_FIELDS, None)?;
     let parent = respond::expand_one(&c, "customer", &customer, &selection, STORE).await?;

@@ -11,8 +11,9 @@ use stheno_core_flows::accounts::{
 use stheno_customer::{CustomerFilter, CustomerModule};
 use stheno_framework::testing::TestDb;
 use stheno_module_sdk::ErrorKind;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::events::RecordingEventBus;
-use stheno_module_sdk::list::{OneOrMany, Page};
+use stheno_module_sdk::list::Page;
 use stheno_module_sdk::services::Services;
 use stheno_user::{CreateInviteInput, InviteFilter, UserFilter, UserModule};
 use stheno_workflow_sdk::WorkflowEngine;
@@ -62,11 +63,12 @@ impl Env {
 
     async fn live_customers(&self, email: &str) -> i64 {
         let filter = CustomerFilter {
-            email: Some(OneOrMany(vec![email.into()])),
+            email: Some(FieldFilter::any([email.to_string()])),
             ..Default::default()
         };
         self.customers
-            .list_customers(&filter, Page::default(), &[])
+            .customers()
+            .list_and_count(&filter, &ListConfig::page(Page::default()))
             .await
             .unwrap()
             .1
@@ -154,19 +156,20 @@ async fn accept_invite_creates_and_links_or_undoes_everything() {
     assert!(err.is_reverted(), "{err:?}");
     let (users, _) = env
         .users
-        .list_users(&UserFilter::default(), Page::default(), &[])
+        .users()
+        .list_and_count(&UserFilter::default(), &ListConfig::page(Page::default()))
         .await
         .unwrap();
     assert!(users.is_empty(), "{users:?}");
     let (open, _) = env
         .users
-        .list_invites(
+        .invites()
+        .list_and_count(
             &InviteFilter {
-                accepted: Some(false),
+                accepted: Some(FieldFilter::Eq(false)),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()),
         )
         .await
         .unwrap();
@@ -216,7 +219,7 @@ async fn accept_invite_creates_and_links_or_undoes_everything() {
 #[tokio::test(flavor = "multi_thread")]
 async fn removing_accounts_unlinks_or_puts_everything_back() {
     use stheno_core_flows::accounts::{remove_customer_account, remove_user_account};
-    use stheno_customer::{AddressInput, CreateGroupInput};
+    use stheno_customer::{AddressInput, CreateCustomerGroup};
 
     let env = env().await;
     // A customer with an address, a group and a linked identity.
@@ -240,10 +243,8 @@ async fn removing_accounts_unlinks_or_puts_everything_back() {
         .unwrap();
     let group = env
         .customers
-        .create_group(CreateGroupInput {
-            name: "VIP".into(),
-            ..Default::default()
-        })
+        .customer_groups()
+        .create_one(CreateCustomerGroup::new("VIP"))
         .await
         .unwrap();
     env.customers
@@ -267,7 +268,11 @@ async fn removing_accounts_unlinks_or_puts_everything_back() {
         err.compensated(),
         ["remove-auth-app-metadata", "delete-customers"]
     );
-    env.customers.retrieve_customer(&customer.id).await.unwrap();
+    env.customers
+        .customers()
+        .retrieve(&customer.id)
+        .await
+        .unwrap();
     let (addresses, _) = env
         .customers
         .list_addresses(&customer.id, &Default::default(), Page::default(), &[])
@@ -292,7 +297,8 @@ async fn removing_accounts_unlinks_or_puts_everything_back() {
         .unwrap();
     assert_eq!(
         env.customers
-            .retrieve_customer(&customer.id)
+            .customers()
+            .retrieve(&customer.id)
             .await
             .unwrap_err()
             .kind(),
@@ -305,10 +311,10 @@ async fn removing_accounts_unlinks_or_puts_everything_back() {
     // Users: the same, and an unknown id fails at once.
     let user = env
         .users
-        .create_users(vec![stheno_user::CreateUserInput::new("u@example.com")])
+        .users()
+        .create_one(stheno_user::CreateUser::new("u@example.com"))
         .await
-        .unwrap()
-        .remove(0);
+        .unwrap();
     let uid = env.identity("u@example.com").await;
     env.auth
         .store()
@@ -325,7 +331,7 @@ async fn removing_accounts_unlinks_or_puts_everything_back() {
         .result
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
-    env.users.retrieve_user(&user.id).await.unwrap();
+    env.users.users().retrieve(&user.id).await.unwrap();
     let linked = env.auth.store().identity(&uid).await.unwrap();
     assert_eq!(linked.actor_id("user"), Some(user.id.clone()));
     env.engine

@@ -8,8 +8,9 @@ use stheno_core_flows::customer::{
     AddressChange, CustomerUpdate, NewCustomer, create_customer_addresses, create_customers,
     delete_customer_addresses, update_customer_addresses, update_customers,
 };
-use stheno_customer::{AddressInput, CustomerFilter, CustomerModule};
+use stheno_customer::{AddressInput, CreateCustomer, CustomerFilter, CustomerModule};
 use stheno_framework::testing::TestDb;
+use stheno_module_sdk::entity::ListConfig;
 use stheno_module_sdk::events::RecordingEventBus;
 use stheno_module_sdk::list::Page;
 use stheno_module_sdk::services::Services;
@@ -76,7 +77,11 @@ async fn customers_are_created_and_updated_or_put_back() {
     assert!(err.is_reverted(), "{err:?}");
     let (_, count) = env
         .m
-        .list_customers(&CustomerFilter::default(), Page::default(), &[])
+        .customers()
+        .list_and_count(
+            &CustomerFilter::default(),
+            &ListConfig::page(Page::default()),
+        )
         .await
         .unwrap();
     assert_eq!(count, 0);
@@ -105,7 +110,7 @@ async fn customers_are_created_and_updated_or_put_back() {
         .result
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
-    let back = env.m.retrieve_customer(&created.id).await.unwrap();
+    let back = env.m.customers().retrieve(&created.id).await.unwrap();
     assert_eq!(back.email.as_deref(), Some("g@example.com"));
     assert_eq!(back.first_name, None);
     let updated = env
@@ -121,7 +126,13 @@ async fn customers_are_created_and_updated_or_put_back() {
 #[tokio::test(flavor = "multi_thread")]
 async fn address_changes_put_the_old_defaults_back() {
     let env = env().await;
-    let customer = env.m.create_customer(Default::default()).await.unwrap().id;
+    let customer = env
+        .m
+        .customers()
+        .create_one(CreateCustomer::new())
+        .await
+        .unwrap()
+        .id;
     let home = env
         .engine
         .run(
@@ -247,7 +258,7 @@ async fn groups_and_memberships_are_put_back() {
         GroupUpdate, Memberships, NewGroup, create_customer_groups, delete_customer_groups,
         link_customer_groups_to_customer, link_customers_to_customer_group, update_customer_groups,
     };
-    use stheno_customer::GroupFilter;
+    use stheno_customer::CustomerGroupFilter;
 
     let env = env().await;
     let new = NewGroup {
@@ -263,7 +274,11 @@ async fn groups_and_memberships_are_put_back() {
     assert!(err.is_reverted(), "{err:?}");
     let (_, count) = env
         .m
-        .list_groups(&GroupFilter::default(), Page::default(), &[])
+        .customer_groups()
+        .list_and_count(
+            &CustomerGroupFilter::default(),
+            &ListConfig::page(Page::default()),
+        )
         .await
         .unwrap();
     assert_eq!(count, 0);
@@ -274,9 +289,10 @@ async fn groups_and_memberships_are_put_back() {
         .result
         .unwrap();
 
-    let a = env.m.create_customer(Default::default()).await.unwrap().id;
-    let b = env.m.create_customer(Default::default()).await.unwrap().id;
-    let c = env.m.create_customer(Default::default()).await.unwrap().id;
+    let new = || env.m.customers().create_one(CreateCustomer::new());
+    let a = new().await.unwrap().id;
+    let b = new().await.unwrap().id;
+    let c = new().await.unwrap().id;
     env.m
         .update_group_customers(&group.id, &[a.clone(), b.clone()], &[], None)
         .await
@@ -336,7 +352,15 @@ async fn groups_and_memberships_are_put_back() {
         .result
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
-    assert_eq!(env.m.retrieve_group(&group.id).await.unwrap().name, "VIP");
+    assert_eq!(
+        env.m
+            .customer_groups()
+            .retrieve(&group.id)
+            .await
+            .unwrap()
+            .name,
+        "VIP"
+    );
     let err = env
         .engine
         .run(&delete_customer_groups().then(fail()), group.id.clone())
@@ -344,6 +368,6 @@ async fn groups_and_memberships_are_put_back() {
         .result
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
-    env.m.retrieve_group(&group.id).await.unwrap();
+    env.m.customer_groups().retrieve(&group.id).await.unwrap();
     assert_eq!(members(&env).await, before);
 }

@@ -8,10 +8,11 @@ use stheno_core_flows::user::{
 };
 use stheno_framework::testing::TestDb;
 use stheno_module_sdk::ErrorKind;
+use stheno_module_sdk::entity::ListConfig;
 use stheno_module_sdk::events::RecordingEventBus;
 use stheno_module_sdk::list::Page;
 use stheno_module_sdk::services::Services;
-use stheno_user::{CreateInviteInput, CreateUserInput, InviteFilter, UserModule};
+use stheno_user::{CreateInviteInput, CreateUser, InviteFilter, UserModule};
 use stheno_workflow_sdk::WorkflowEngine;
 
 use crate::support::fail;
@@ -27,9 +28,9 @@ async fn users_and_invites_are_put_back() {
     let engine = WorkflowEngine::new(Arc::new(RecordingEventBus::default()))
         .with_services(Services::builder().with(m.clone()).build());
 
-    let mut input = CreateUserInput::new("a@example.com");
+    let mut input = CreateUser::new("a@example.com");
     input.first_name = Some("Ada".into());
-    let user = m.create_users(vec![input]).await.unwrap().remove(0);
+    let user = m.users().create_one(input).await.unwrap();
     let update = UserUpdate {
         id: user.id.clone(),
         update: serde_json::from_value(json!({"first_name": null, "last_name": "L"})).unwrap(),
@@ -40,7 +41,7 @@ async fn users_and_invites_are_put_back() {
         .result
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
-    let back = m.retrieve_user(&user.id).await.unwrap();
+    let back = m.users().retrieve(&user.id).await.unwrap();
     assert_eq!(back.first_name.as_deref(), Some("Ada"));
     assert_eq!(back.last_name, None);
     let updated = engine.run(&update_users(), update).await.result.unwrap();
@@ -58,7 +59,8 @@ async fn users_and_invites_are_put_back() {
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
     let (_, count) = m
-        .list_invites(&InviteFilter::default(), Page::default(), &[])
+        .invites()
+        .list_and_count(&InviteFilter::default(), &ListConfig::page(Page::default()))
         .await
         .unwrap();
     assert_eq!(count, 0);
@@ -70,14 +72,14 @@ async fn users_and_invites_are_put_back() {
 
     // Workflow outputs carry timestamps at millisecond precision (the wire
     // format); compare with the stored row.
-    let stored = m.retrieve_invite(&invite.id).await.unwrap();
+    let stored = m.invites().retrieve(&invite.id).await.unwrap();
     let err = engine
         .run(&refresh_invite_tokens().then(fail()), invite.id.clone())
         .await
         .result
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
-    let back = m.retrieve_invite(&invite.id).await.unwrap();
+    let back = m.invites().retrieve(&invite.id).await.unwrap();
     assert_eq!(back.token, stored.token);
     assert_eq!(back.expires_at, stored.expires_at);
 
@@ -87,7 +89,7 @@ async fn users_and_invites_are_put_back() {
         .result
         .unwrap_err();
     assert!(err.is_reverted(), "{err:?}");
-    m.retrieve_invite(&invite.id).await.unwrap();
+    m.invites().retrieve(&invite.id).await.unwrap();
     engine
         .run(&delete_invites(), invite.id.clone())
         .await

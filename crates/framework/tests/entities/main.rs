@@ -4,6 +4,7 @@
 //! the declarations (`db generate`). `domain`: relation filters, shared
 //! transactions and duplicate wording, what domain code builds on.
 
+mod domain;
 mod generate;
 
 use std::sync::Arc;
@@ -73,7 +74,11 @@ pub struct Badge {
     pub label: String,
 }
 
-#[module(key = "shelf", entities(Shelf, Badge), migrations = "tests/migrations/shelf")]
+#[module(
+    key = "shelf",
+    entities(Shelf, Badge),
+    migrations = "tests/migrations/shelf"
+)]
 pub struct ShelfModule;
 
 // Many books on one shelf: `book.shelf`, `shelf.books`.
@@ -173,7 +178,10 @@ async fn registrations_are_visible() {
         .expect("the table option names the table");
     assert_eq!(badges.id_prefix, Some("authbadge"));
     assert!(badges.right.delete_cascade && !badges.left.delete_cascade);
-    assert_eq!((badges.left.field(), badges.right.field()), ("author".into(), "awards".into()));
+    assert_eq!(
+        (badges.left.field(), badges.right.field()),
+        ("author".into(), "awards".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -656,7 +664,12 @@ async fn soft_delete_and_restore_cascade_to_children_and_links() {
 
     // Hard delete: children and link rows go for good.
     f.events.take();
-    let deleted = f.library.authors().delete(std::slice::from_ref(&ada.id)).await.unwrap();
+    let deleted = f
+        .library
+        .authors()
+        .delete(std::slice::from_ref(&ada.id))
+        .await
+        .unwrap();
     assert_eq!(deleted["book"].len(), 2, "live and soft-deleted children");
     assert!(
         f.library
@@ -753,7 +766,12 @@ async fn links_create_dismiss_and_enforce_one() {
     );
     let err = f
         .links
-        .create("book", &book.id, "author", std::slice::from_ref(&authors[0].id))
+        .create(
+            "book",
+            &book.id,
+            "author",
+            std::slice::from_ref(&authors[0].id),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
@@ -875,22 +893,58 @@ async fn delete_cascade_links_take_the_other_side_along() {
         .await
         .unwrap();
     let ids: Vec<String> = badges.iter().map(|b| b.id.clone()).collect();
-    f.links.create("author", &ada, "badge", &ids[..2]).await.unwrap();
-    f.links.create("author", &borges, "badge", &ids[2..]).await.unwrap();
+    f.links
+        .create("author", &ada, "badge", &ids[..2])
+        .await
+        .unwrap();
+    f.links
+        .create("author", &borges, "badge", &ids[2..])
+        .await
+        .unwrap();
 
-    let deleted = f.library.authors().soft_delete(std::slice::from_ref(&ada)).await.unwrap();
+    let deleted = f
+        .library
+        .authors()
+        .soft_delete(std::slice::from_ref(&ada))
+        .await
+        .unwrap();
     assert_eq!(deleted["badge"].len(), 2, "{deleted:?}");
     assert!(f.shelves.badges().retrieve(&ids[0]).await.is_err());
-    assert!(f.shelves.badges().retrieve(&ids[2]).await.is_ok(), "another author's badge");
+    assert!(
+        f.shelves.badges().retrieve(&ids[2]).await.is_ok(),
+        "another author's badge"
+    );
 
-    f.library.authors().restore(std::slice::from_ref(&ada)).await.unwrap();
+    f.library
+        .authors()
+        .restore(std::slice::from_ref(&ada))
+        .await
+        .unwrap();
     assert!(f.shelves.badges().retrieve(&ids[1]).await.is_ok());
-    assert_eq!(f.links.list("author", std::slice::from_ref(&ada), "badge").await.unwrap().len(), 2);
+    assert_eq!(
+        f.links
+            .list("author", std::slice::from_ref(&ada), "badge")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Deleting a badge does not delete its author (the cascade is one-way).
     f.shelves.badges().soft_delete(&ids[..1]).await.unwrap();
     assert!(f.library.authors().retrieve(&ada).await.is_ok());
 
-    f.library.authors().delete(std::slice::from_ref(&borges)).await.unwrap();
-    assert!(f.shelves.badges().retrieve_with(&ids[2], true).await.is_err(), "hard delete too");
+    f.library
+        .authors()
+        .delete(std::slice::from_ref(&borges))
+        .await
+        .unwrap();
+    assert!(
+        f.shelves
+            .badges()
+            .retrieve_with(&ids[2], true)
+            .await
+            .is_err(),
+        "hard delete too"
+    );
 }

@@ -3,14 +3,56 @@
 //! A module declares an entity with the [`entity`](crate::entity) attribute
 //! macro on a plain struct:
 //!
-//! ```ignore
-//! #[entity(table = "brand", prefix = "brand", searchable(name), soft_delete)]
+//! ```
+//! use stheno_module_sdk::entity::{Entity, EntityFilter, FieldFilter};
+//! use stheno_module_sdk::entity;
+//!
+//! #[entity(module = "brand", prefix = "brand", searchable(name), soft_delete)]
 //! pub struct Brand {
 //!     pub id: String,
 //!     #[entity(unique)]
 //!     pub name: String,
 //!     pub metadata: Option<serde_json::Value>,
 //! }
+//!
+//! assert_eq!(Brand::META.table, "brand");
+//! assert_eq!(Brand::META.event_name, "brand");
+//! let create = CreateBrand::new("Acme");
+//! assert_eq!((create.name.as_str(), create.metadata.is_none()), ("Acme", true));
+//! // `null` clears, absent keeps:
+//! let update: UpdateBrand = serde_json::from_value(serde_json::json!({"metadata": null})).unwrap();
+//! assert_eq!((update.metadata, update.name), (Some(None), None));
+//! let filter: BrandFilter =
+//!     serde_json::from_value(serde_json::json!({"name": {"$ilike": "ac%"}, "q": "me"})).unwrap();
+//! assert!(matches!(filter.name, Some(FieldFilter::Ops(_))));
+//! ```
+//!
+//! Mistakes are compile errors: an entity needs an `id`,
+//!
+//! ```compile_fail
+//! #[stheno_module_sdk::entity(module = "brand", prefix = "brand")]
+//! pub struct Brand { pub name: String }
+//! ```
+//!
+//! a module key and a prefix,
+//!
+//! ```compile_fail
+//! #[stheno_module_sdk::entity(prefix = "brand")]
+//! pub struct Brand { pub id: String }
+//! ```
+//!
+//! does not declare the timestamps itself,
+//!
+//! ```compile_fail
+//! #[stheno_module_sdk::entity(module = "brand", prefix = "brand")]
+//! pub struct Brand { pub id: String, pub created_at: String }
+//! ```
+//!
+//! and searches only its own fields.
+//!
+//! ```compile_fail
+//! #[stheno_module_sdk::entity(module = "brand", prefix = "brand", searchable(title))]
+//! pub struct Brand { pub id: String, pub name: String }
 //! ```
 //!
 //! The macro adds the timestamps (`created_at`, `updated_at`, `deleted_at`)
@@ -230,6 +272,19 @@ impl EntityMeta {
     /// Medusa's message for a missing row.
     pub fn not_found(&self, id: &str) -> crate::Error {
         crate::Error::not_found(format!("{} with id: {id} was not found", self.name))
+    }
+
+    /// A unique violation worded as Medusa does, from the index's key
+    /// columns (`Customer with email: a@b.c, has_account: true, already
+    /// exists.`); other errors unchanged.
+    pub fn refine_duplicate(&self, err: crate::Error) -> crate::Error {
+        err.refine_duplicate_with(self.words, |column, value| {
+            match (self.column(column), value) {
+                (Some(ColumnType::Boolean), "t") => "true".to_string(),
+                (Some(ColumnType::Boolean), "f") => "false".to_string(),
+                _ => value.to_string(),
+            }
+        })
     }
 }
 

@@ -282,7 +282,7 @@ impl<E: Entity> EntityService<E> {
         let records = sql
             .load_json(&mut conn)
             .await
-            .map_err(|e| e.refine_duplicate(meta.words))?;
+            .map_err(|e| meta.refine_duplicate(e))?;
         let created = Self::in_order(records, &ids)?;
         let mut pending = Pending::default();
         pending.push(meta, "created", &ids);
@@ -322,7 +322,7 @@ impl<E: Entity> EntityService<E> {
                 Ok(out)
             })
             .await
-            .map_err(|e| e.refine_duplicate(meta.words))?;
+            .map_err(|e| meta.refine_duplicate(e))?;
         let ids: Vec<String> = updated.iter().map(|e| e.id().to_string()).collect();
         let mut pending = Pending::default();
         pending.push(meta, "updated", &ids);
@@ -364,7 +364,7 @@ impl<E: Entity> EntityService<E> {
             Ok(())
         })
         .await
-        .map_err(|e| e.refine_duplicate(meta.words))?;
+        .map_err(|e| meta.refine_duplicate(e))?;
         let ids: Vec<String> = rows.iter().map(|e| e.id().to_string()).collect();
         let mut pending = Pending::default();
         pending.push(meta, "updated", &ids);
@@ -383,7 +383,7 @@ impl<E: Entity> EntityService<E> {
         let records = sql
             .load_json(&mut conn)
             .await
-            .map_err(|e| e.refine_duplicate(meta.words))?;
+            .map_err(|e| meta.refine_duplicate(e))?;
         let updated = Self::decode(records)?;
         let ids: Vec<String> = updated.iter().map(|e| e.id().to_string()).collect();
         let mut pending = Pending::default();
@@ -432,7 +432,7 @@ impl<E: Entity> EntityService<E> {
                 Ok((state.touched, state.pending))
             })
             .await
-            .map_err(|e| e.refine_duplicate(meta.words))?;
+            .map_err(|e| meta.refine_duplicate(e))?;
         self.emit(pending).await;
         Ok(restored)
     }
@@ -975,7 +975,7 @@ impl<E: Entity> EntityService<E> {
         let records = sql
             .load_json(tx.conn)
             .await
-            .map_err(|e| e.refine_duplicate(meta.words))?;
+            .map_err(|e| meta.refine_duplicate(e))?;
         let created = Self::in_order(records, &ids)?;
         tx.pending.push(meta, "created", &ids);
         Ok(created)
@@ -993,7 +993,7 @@ impl<E: Entity> EntityService<E> {
         let records = update_sql(meta, condition, input, time::now())
             .load_json(tx.conn)
             .await
-            .map_err(|e| e.refine_duplicate(meta.words))?;
+            .map_err(|e| meta.refine_duplicate(e))?;
         let updated = Self::decode(records)?;
         let ids: Vec<String> = updated.iter().map(|e| e.id().to_string()).collect();
         tx.pending.push(meta, "updated", &ids);

@@ -1,250 +1,172 @@
-//! Addresses, always reached through their customer.
+//! Addresses as a customer reaches them: always through their owner, one
+//! default shipping and one default billing address each.
 
-use diesel::pg::Pg;
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use stheno_module_sdk::id::generate_id;
-use stheno_module_sdk::list::{OrderBy, Page, contains_pattern};
-use stheno_module_sdk::time::now;
-use stheno_module_sdk::{Error, Result, apply_order};
+use stheno_module_sdk::entity::{
+    Condition, EntityFilter, EntityService, FieldFilter, ListConfig, Tx,
+};
+use stheno_module_sdk::list::{OrderBy, Page};
+use stheno_module_sdk::{Error, Result};
 
-use crate::models::{CustomerAddress, prefix};
-use crate::schema::{customer, customer_address};
-use crate::{AddressFilter, AddressInput, CustomerModule, not_found};
+use crate::models::{CreateCustomerAddress, CustomerAddressFilter, UpdateCustomerAddress};
+use crate::{AddressInput, CustomerAddress, CustomerModule};
 
-#[derive(AsChangeset)]
-#[diesel(table_name = customer_address)]
-struct Changes {
-    address_name: Option<Option<String>>,
-    is_default_shipping: Option<bool>,
-    is_default_billing: Option<bool>,
-    company: Option<Option<String>>,
-    first_name: Option<Option<String>>,
-    last_name: Option<Option<String>>,
-    address_1: Option<Option<String>>,
-    address_2: Option<Option<String>>,
-    city: Option<Option<String>>,
-    country_code: Option<Option<String>>,
-    province: Option<Option<String>>,
-    postal_code: Option<Option<String>>,
-    phone: Option<Option<String>>,
-    metadata: Option<Option<serde_json::Value>>,
-    updated_at: chrono::DateTime<chrono::Utc>,
+fn not_found(id: &str) -> Error {
+    Error::not_found(format!("Address with id: {id} was not found"))
 }
 
-impl From<AddressInput> for Changes {
-    fn from(a: AddressInput) -> Self {
-        Changes {
-            address_name: a.address_name,
-            is_default_shipping: a.is_default_shipping,
-            is_default_billing: a.is_default_billing,
-            company: a.company,
-            first_name: a.first_name,
-            last_name: a.last_name,
-            address_1: a.address_1,
-            address_2: a.address_2,
-            city: a.city,
-            country_code: a.country_code.map(|c| c.map(|c| c.to_lowercase())),
-            province: a.province,
-            postal_code: a.postal_code,
-            phone: a.phone,
-            metadata: a.metadata,
-            updated_at: now(),
+/// The live addresses of `customer_id`.
+fn mine(customer_id: &str) -> CustomerAddressFilter {
+    CustomerAddressFilter {
+        customer_id: Some(FieldFilter::Eq(customer_id.to_string())),
+        ..Default::default()
+    }
+}
+
+/// One of them.
+fn one_of_mine(customer_id: &str, id: &str) -> CustomerAddressFilter {
+    CustomerAddressFilter {
+        id: Some(FieldFilter::Eq(id.to_string())),
+        ..mine(customer_id)
+    }
+}
+
+impl AddressInput {
+    fn into_create(self, customer_id: &str) -> CreateCustomerAddress {
+        CreateCustomerAddress {
+            id: None,
+            customer_id: customer_id.to_string(),
+            address_name: self.address_name.flatten(),
+            is_default_shipping: self.is_default_shipping,
+            is_default_billing: self.is_default_billing,
+            company: self.company.flatten(),
+            first_name: self.first_name.flatten(),
+            last_name: self.last_name.flatten(),
+            address_1: self.address_1.flatten(),
+            address_2: self.address_2.flatten(),
+            city: self.city.flatten(),
+            country_code: self.country_code.flatten().map(|c| c.to_lowercase()),
+            province: self.province.flatten(),
+            postal_code: self.postal_code.flatten(),
+            phone: self.phone.flatten(),
+            metadata: self.metadata.flatten(),
+        }
+    }
+
+    fn into_update(self) -> UpdateCustomerAddress {
+        UpdateCustomerAddress {
+            address_name: self.address_name,
+            is_default_shipping: self.is_default_shipping,
+            is_default_billing: self.is_default_billing,
+            company: self.company,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            address_1: self.address_1,
+            address_2: self.address_2,
+            city: self.city,
+            country_code: self.country_code.map(|c| c.map(|c| c.to_lowercase())),
+            province: self.province,
+            postal_code: self.postal_code,
+            phone: self.phone,
+            metadata: self.metadata,
         }
     }
 }
 
-fn filtered<'a>(
-    customer_id: &'a str,
-    f: &'a AddressFilter,
-) -> customer_address::BoxedQuery<'a, Pg> {
-    let mut q = customer_address::table
-        .into_boxed()
-        .filter(customer_address::customer_id.eq(customer_id))
-        .filter(customer_address::deleted_at.is_null());
-    if let Some(ids) = &f.id {
-        q = q.filter(customer_address::id.eq_any(ids.as_slice()));
-    }
-    if let Some(v) = &f.city {
-        q = q.filter(customer_address::city.eq_any(v.as_slice()));
-    }
-    if let Some(v) = &f.country_code {
-        q = q.filter(customer_address::country_code.eq_any(v.as_slice()));
-    }
-    if let Some(v) = &f.postal_code {
-        q = q.filter(customer_address::postal_code.eq_any(v.as_slice()));
-    }
-    if let Some(text) = f.q.as_deref().filter(|t| !t.is_empty()) {
-        let p = contains_pattern(text);
-        q = q.filter(
-            customer_address::address_name
-                .ilike(p.clone())
-                .or(customer_address::address_1.ilike(p.clone()))
-                .or(customer_address::address_2.ilike(p.clone()))
-                .or(customer_address::city.ilike(p.clone()))
-                .or(customer_address::company.ilike(p.clone()))
-                .or(customer_address::first_name.ilike(p.clone()))
-                .or(customer_address::last_name.ilike(p.clone()))
-                .or(customer_address::postal_code.ilike(p.clone()))
-                .or(customer_address::phone.ilike(p)),
-        );
-    }
-    q
-}
-
-/// Lock the live customer row (serialises default-address changes) or fail
-/// with `not_found`.
-async fn lock_customer(c: &mut AsyncPgConnection, customer_id: &str) -> Result<()> {
-    let found: Option<String> = customer::table
-        .filter(customer::id.eq(customer_id))
-        .filter(customer::deleted_at.is_null())
-        .select(customer::id)
-        .for_update()
-        .first(c)
-        .await
-        .optional()?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| not_found("Customer", customer_id))
-}
-
-/// Unset the customer's other default shipping/billing address when `id`
-/// becomes the default.
+/// Unset the customer's default shipping (billing) address, except `keep`,
+/// when another address becomes it.
 async fn unset_defaults(
-    c: &mut AsyncPgConnection,
+    addresses: &EntityService<CustomerAddress>,
+    tx: &mut Tx<'_>,
     customer_id: &str,
-    id: &str,
+    keep: Option<&str>,
     shipping: bool,
     billing: bool,
 ) -> Result<()> {
-    let others = || {
-        customer_address::table
-            .filter(customer_address::customer_id.eq(customer_id))
-            .filter(customer_address::id.ne(id))
-            .filter(customer_address::deleted_at.is_null())
+    let others = || CustomerAddressFilter {
+        id: keep.map(|id| FieldFilter::ops(|o| o.ne = Some(Some(id.to_string())))),
+        ..mine(customer_id)
     };
     if shipping {
-        diesel::update(others().filter(customer_address::is_default_shipping.eq(true)))
-            .set(customer_address::is_default_shipping.eq(false))
-            .execute(c)
+        let filter = CustomerAddressFilter {
+            is_default_shipping: Some(FieldFilter::Eq(true)),
+            ..others()
+        };
+        let unset = UpdateCustomerAddress {
+            is_default_shipping: Some(false),
+            ..Default::default()
+        };
+        addresses
+            .update_where_in(tx, &filter.condition(), &unset)
             .await?;
     }
     if billing {
-        diesel::update(others().filter(customer_address::is_default_billing.eq(true)))
-            .set(customer_address::is_default_billing.eq(false))
-            .execute(c)
+        let filter = CustomerAddressFilter {
+            is_default_billing: Some(FieldFilter::Eq(true)),
+            ..others()
+        };
+        let unset = UpdateCustomerAddress {
+            is_default_billing: Some(false),
+            ..Default::default()
+        };
+        addresses
+            .update_where_in(tx, &filter.condition(), &unset)
             .await?;
     }
     Ok(())
 }
 
 impl CustomerModule {
-    /// A page of the customer's live addresses and their count.
+    /// A page of the customer's live addresses matching `filter`, and their
+    /// count.
     pub async fn list_addresses(
         &self,
         customer_id: &str,
-        filter: &AddressFilter,
+        filter: &CustomerAddressFilter,
         page: Page,
         order: &[OrderBy],
     ) -> Result<(Vec<CustomerAddress>, i64)> {
-        let rows = apply_order!(filtered(customer_id, filter), order,
-            default: customer_address::created_at.asc(), tiebreak: customer_address::id.asc(), {
-            "id" => customer_address::id,
-            "address_name" => customer_address::address_name,
-            "city" => customer_address::city,
-            "country_code" => customer_address::country_code,
-            "postal_code" => customer_address::postal_code,
-            "created_at" => customer_address::created_at,
-            "updated_at" => customer_address::updated_at,
-        })
-        .select(CustomerAddress::as_select())
-        .offset(page.offset)
-        .limit(page.limit);
-        let mut conn = self.conn().await?;
-        let count = filtered(customer_id, filter)
-            .count()
-            .get_result(&mut conn)
-            .await?;
-        Ok((rows.load(&mut conn).await?, count))
-    }
-
-    /// The live addresses of several customers (one statement).
-    pub async fn addresses_of(&self, customer_ids: &[String]) -> Result<Vec<CustomerAddress>> {
-        let mut conn = self.conn().await?;
-        Ok(customer_address::table
-            .filter(customer_address::customer_id.eq_any(customer_ids))
-            .filter(customer_address::deleted_at.is_null())
-            .order((
-                customer_address::created_at.asc(),
-                customer_address::id.asc(),
-            ))
-            .select(CustomerAddress::as_select())
-            .load(&mut conn)
-            .await?)
+        let condition = Condition::All(vec![mine(customer_id).condition(), filter.condition()]);
+        let config = ListConfig::page(page).ordered(order.to_vec());
+        self.addresses
+            .list_and_count_where(&condition, &config)
+            .await
     }
 
     /// One of the customer's addresses; another customer's address is
     /// `not_found`, as if it did not exist.
     pub async fn retrieve_address(&self, customer_id: &str, id: &str) -> Result<CustomerAddress> {
-        let mut conn = self.conn().await?;
-        customer_address::table
-            .filter(customer_address::id.eq(id))
-            .filter(customer_address::customer_id.eq(customer_id))
-            .filter(customer_address::deleted_at.is_null())
-            .select(CustomerAddress::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| not_found("Address", id))
+        self.addresses
+            .list(&one_of_mine(customer_id, id), &ListConfig::default())
+            .await?
+            .pop()
+            .ok_or_else(|| not_found(id))
     }
 
-    /// Add an address; if it is a default, the old default is unset first.
+    /// Add an address to a live customer; if it is a default, the old
+    /// default is unset first (under a lock on the customer).
     pub async fn create_address(
         &self,
         customer_id: &str,
         input: AddressInput,
     ) -> Result<CustomerAddress> {
-        let id = generate_id(prefix::ADDRESS);
+        let shipping = input.is_default_shipping == Some(true);
+        let billing = input.is_default_billing == Some(true);
+        let create = input.into_create(customer_id);
+        let (customers, addresses) = (self.customers.clone(), self.addresses.clone());
         let customer_id = customer_id.to_string();
-        let mut conn = self.conn().await?;
-        let created = conn
-            .transaction::<_, Error, _>(async move |c| {
-                lock_customer(c, &customer_id).await?;
-                let shipping = input.is_default_shipping.unwrap_or(false);
-                let billing = input.is_default_billing.unwrap_or(false);
-                unset_defaults(c, &customer_id, &id, shipping, billing).await?;
-                let mut changes = Changes::from(input);
-                changes.is_default_shipping = Some(shipping);
-                changes.is_default_billing = Some(billing);
-                let flat = |v: Option<Option<String>>| v.flatten();
-                let created: CustomerAddress = diesel::insert_into(customer_address::table)
-                    .values((
-                        customer_address::id.eq(&id),
-                        customer_address::customer_id.eq(&customer_id),
-                        customer_address::address_name.eq(flat(changes.address_name)),
-                        customer_address::is_default_shipping.eq(shipping),
-                        customer_address::is_default_billing.eq(billing),
-                        customer_address::company.eq(flat(changes.company)),
-                        customer_address::first_name.eq(flat(changes.first_name)),
-                        customer_address::last_name.eq(flat(changes.last_name)),
-                        customer_address::address_1.eq(flat(changes.address_1)),
-                        customer_address::address_2.eq(flat(changes.address_2)),
-                        customer_address::city.eq(flat(changes.city)),
-                        customer_address::country_code.eq(flat(changes.country_code)),
-                        customer_address::province.eq(flat(changes.province)),
-                        customer_address::postal_code.eq(flat(changes.postal_code)),
-                        customer_address::phone.eq(flat(changes.phone)),
-                        customer_address::metadata.eq(changes.metadata.flatten()),
-                    ))
-                    .returning(CustomerAddress::as_returning())
-                    .get_result(c)
-                    .await?;
-                Ok(created)
+        self.addresses
+            .transaction(|tx| {
+                Box::pin(async move {
+                    customers.retrieve_for_update(tx, &customer_id).await?;
+                    unset_defaults(&addresses, tx, &customer_id, None, shipping, billing).await?;
+                    addresses
+                        .create_in(tx, vec![create])
+                        .await?
+                        .pop()
+                        .ok_or_else(|| Error::internal("insert returned no row"))
+                })
             })
-            .await?;
-        self.emit("customer.customer_address.created", &[&created.id])
-            .await;
-        Ok(created)
+            .await
     }
 
     /// Change one of the customer's addresses (another customer's is
@@ -255,50 +177,41 @@ impl CustomerModule {
         id: &str,
         input: AddressInput,
     ) -> Result<CustomerAddress> {
+        let shipping = input.is_default_shipping == Some(true);
+        let billing = input.is_default_billing == Some(true);
+        let update = input.into_update();
+        let (customers, addresses) = (self.customers.clone(), self.addresses.clone());
         let (customer_id, id) = (customer_id.to_string(), id.to_string());
-        let mut conn = self.conn().await?;
-        let updated = conn
-            .transaction::<_, Error, _>(async move |c| {
-                lock_customer(c, &customer_id).await?;
-                let shipping = input.is_default_shipping == Some(true);
-                let billing = input.is_default_billing == Some(true);
-                unset_defaults(c, &customer_id, &id, shipping, billing).await?;
-                diesel::update(
-                    customer_address::table
-                        .filter(customer_address::id.eq(&id))
-                        .filter(customer_address::customer_id.eq(&customer_id))
-                        .filter(customer_address::deleted_at.is_null()),
-                )
-                .set(&Changes::from(input))
-                .returning(CustomerAddress::as_returning())
-                .get_result(c)
-                .await
-                .optional()?
-                .ok_or_else(|| not_found("Address", &id))
+        self.addresses
+            .transaction(|tx| {
+                Box::pin(async move {
+                    customers.retrieve_for_update(tx, &customer_id).await?;
+                    unset_defaults(&addresses, tx, &customer_id, Some(&id), shipping, billing)
+                        .await?;
+                    let target = one_of_mine(&customer_id, &id).condition();
+                    addresses
+                        .update_where_in(tx, &target, &update)
+                        .await?
+                        .pop()
+                        .ok_or_else(|| not_found(&id))
+                })
             })
-            .await?;
-        self.emit("customer.customer_address.updated", &[&updated.id])
-            .await;
-        Ok(updated)
+            .await
     }
 
     /// Soft delete one of the customer's addresses (another customer's is
     /// `not_found`).
-    pub async fn delete_address(&self, customer_id: &str, id: &str) -> Result<()> {
-        let mut conn = self.conn().await?;
-        let n = diesel::update(
-            customer_address::table
-                .filter(customer_address::id.eq(id))
-                .filter(customer_address::customer_id.eq(customer_id))
-                .filter(customer_address::deleted_at.is_null()),
-        )
-        .set(customer_address::deleted_at.eq(now()))
-        .execute(&mut conn)
-        .await?;
-        if n == 0 {
-            return Err(not_found("Address", id));
+    pub async fn soft_delete_address(&self, customer_id: &str, id: &str) -> Result<()> {
+        // The owner of an address never changes (`customer_id` is
+        // immutable), so checking it first is enough.
+        self.retrieve_address(customer_id, id).await?;
+        let deleted = self.addresses.soft_delete(&[id.to_string()]).await?;
+        if deleted
+            .get("customer_address")
+            .is_none_or(|ids| ids.is_empty())
+        {
+            return Err(not_found(id));
         }
-        self.emit("customer.customer_address.deleted", &[id]).await;
         Ok(())
     }
 
@@ -307,25 +220,26 @@ impl CustomerModule {
         &self,
         customer_id: &str,
     ) -> Result<(Option<String>, Option<String>)> {
-        let mut conn = self.conn().await?;
-        let rows: Vec<(String, bool, bool)> = customer_address::table
-            .filter(customer_address::customer_id.eq(customer_id))
-            .filter(customer_address::deleted_at.is_null())
-            .filter(
-                customer_address::is_default_shipping
-                    .eq(true)
-                    .or(customer_address::is_default_billing.eq(true)),
-            )
-            .select((
-                customer_address::id,
-                customer_address::is_default_shipping,
-                customer_address::is_default_billing,
-            ))
-            .load(&mut conn)
-            .await?;
-        let shipping = rows.iter().find(|r| r.1).map(|r| r.0.clone());
-        let billing = rows.iter().find(|r| r.2).map(|r| r.0.clone());
-        Ok((shipping, billing))
+        let filter = CustomerAddressFilter {
+            or: vec![
+                CustomerAddressFilter {
+                    is_default_shipping: Some(FieldFilter::Eq(true)),
+                    ..Default::default()
+                },
+                CustomerAddressFilter {
+                    is_default_billing: Some(FieldFilter::Eq(true)),
+                    ..Default::default()
+                },
+            ],
+            ..mine(customer_id)
+        };
+        let rows = self.addresses.list(&filter, &ListConfig::default()).await?;
+        let shipping = rows.iter().find(|a| a.is_default_shipping);
+        let billing = rows.iter().find(|a| a.is_default_billing);
+        Ok((
+            shipping.map(|a| a.id.clone()),
+            billing.map(|a| a.id.clone()),
+        ))
     }
 
     /// Make exactly these addresses the customer's defaults (`None`: no
@@ -336,63 +250,45 @@ impl CustomerModule {
         shipping: Option<String>,
         billing: Option<String>,
     ) -> Result<()> {
+        let (customers, addresses) = (self.customers.clone(), self.addresses.clone());
         let customer_id = customer_id.to_string();
-        let mut conn = self.conn().await?;
-        conn.transaction::<_, Error, _>(async move |c| {
-            lock_customer(c, &customer_id).await?;
-            let mine = || {
-                customer_address::table
-                    .filter(customer_address::customer_id.eq(&customer_id))
-                    .filter(customer_address::deleted_at.is_null())
-            };
-            diesel::update(mine())
-                .set((
-                    customer_address::is_default_shipping.eq(false),
-                    customer_address::is_default_billing.eq(false),
-                ))
-                .execute(c)
-                .await?;
-            if let Some(id) = &shipping {
-                diesel::update(mine().filter(customer_address::id.eq(id)))
-                    .set(customer_address::is_default_shipping.eq(true))
-                    .execute(c)
-                    .await?;
-            }
-            if let Some(id) = &billing {
-                diesel::update(mine().filter(customer_address::id.eq(id)))
-                    .set(customer_address::is_default_billing.eq(true))
-                    .execute(c)
-                    .await?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Delete an address for good (undoing its creation).
-    pub async fn remove_address(&self, customer_id: &str, id: &str) -> Result<()> {
-        let mut conn = self.conn().await?;
-        diesel::delete(
-            customer_address::table
-                .filter(customer_address::id.eq(id))
-                .filter(customer_address::customer_id.eq(customer_id)),
-        )
-        .execute(&mut conn)
-        .await?;
-        Ok(())
-    }
-
-    /// Undo [`CustomerModule::delete_address`].
-    pub async fn restore_address(&self, customer_id: &str, id: &str) -> Result<()> {
-        let mut conn = self.conn().await?;
-        diesel::update(
-            customer_address::table
-                .filter(customer_address::id.eq(id))
-                .filter(customer_address::customer_id.eq(customer_id)),
-        )
-        .set(customer_address::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>))
-        .execute(&mut conn)
-        .await?;
-        Ok(())
+        self.addresses
+            .transaction(|tx| {
+                Box::pin(async move {
+                    customers.retrieve_for_update(tx, &customer_id).await?;
+                    let none = UpdateCustomerAddress {
+                        is_default_shipping: Some(false),
+                        is_default_billing: Some(false),
+                        ..Default::default()
+                    };
+                    addresses
+                        .update_where_in(tx, &mine(&customer_id).condition(), &none)
+                        .await?;
+                    let set = [
+                        (
+                            shipping,
+                            UpdateCustomerAddress {
+                                is_default_shipping: Some(true),
+                                ..Default::default()
+                            },
+                        ),
+                        (
+                            billing,
+                            UpdateCustomerAddress {
+                                is_default_billing: Some(true),
+                                ..Default::default()
+                            },
+                        ),
+                    ];
+                    for (id, update) in set {
+                        if let Some(id) = id {
+                            let target = one_of_mine(&customer_id, &id).condition();
+                            addresses.update_where_in(tx, &target, &update).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .await
     }
 }

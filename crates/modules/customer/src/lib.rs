@@ -1,49 +1,60 @@
 //! Stheno's **customer module** (key `customer`): customers, their
 //! addresses and customer groups, as in Medusa v2.
 //!
-//! | entity (Query name) | table | id prefix |
-//! |---|---|---|
-//! | `customer` | `customer` | `cus` |
-//! | `customer_address` | `customer_address` | `cuaddr` |
-//! | `customer_group` | `customer_group` | `cusgroup` |
-//! | (membership) | `customer_group_customer` | `cusgc` |
+//! | entity (Query name) | table | id prefix | service |
+//! |---|---|---|---|
+//! | `customer` | `customer` | `cus` | [`CustomerModule::customers`] |
+//! | `customer_address` | `customer_address` | `cuaddr` | [`CustomerModule::customer_addresses`] |
+//! | `customer_group` | `customer_group` | `cusgroup` | [`CustomerModule::customer_groups`] |
+//! | (membership) | `customer_group_customer` | `cusgc` | |
 //!
-//! Emails are unique per `has_account` (one guest and one registered
-//! customer per email). A customer has at most one default shipping and one
-//! default billing address: making an address the default unsets the old one
-//! in the same transaction (the customer row is locked, and partial unique
-//! indexes back the rule). Group names are unique among live groups.
+//! The entities are declared in [`models`]; their services are generated
+//! (list, retrieve, create, update, soft delete, restore, delete, with
+//! Medusa's filters and messages). Written here is the domain:
 //!
-//! Every address operation takes the owning customer's id and treats an
-//! address of another customer as absent, so routes acting for a customer
-//! cannot reach someone else's data.
+//! - Emails are unique per `has_account` (one guest and one registered
+//!   customer per email); group names are unique among live groups.
+//! - A customer has at most one default shipping and one default billing
+//!   address: making an address the default unsets the old one in the same
+//!   transaction, under a lock on the customer row (partial unique indexes
+//!   back the rule).
+//! - Every address operation here takes the owning customer's id and treats
+//!   an address of another customer as absent, so routes acting for a
+//!   customer cannot reach someone else's data.
+//! - Group memberships are added and removed in one transaction, every id
+//!   checked to be live. Soft-deleting a customer or a group keeps its
+//!   memberships (hidden while it is deleted, back when it is restored).
 //!
-//! Query relations ([`graph`]): `customer.addresses`, `customer.groups`,
+//! Query relations (generated): `customer.addresses`, `customer.groups`,
 //! `customer_group.customers`, `customer_address.customer`, each loaded in
 //! one statement per level.
 //!
-//! Events (after commit, payload `{id}`): `customer.customer.created|updated|deleted`,
-//! `customer.customer_address.created|updated|deleted`,
-//! `customer.customer_group.created|updated|deleted`.
+//! Events (after commit, payload `{id}`): `customer.customer.<action>`,
+//! `customer.customer-address.<action>`, `customer.customer-group.<action>`
+//! for `created`, `updated`, `deleted`, `restored`.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use stheno_module_sdk::db::{DbConn, DbPool};
-use stheno_module_sdk::events::{Event, EventBus};
+use stheno_module_sdk::db::DbPool;
+use stheno_module_sdk::entity::{EntityService, ServiceOf};
+use stheno_module_sdk::events::EventBus;
 use stheno_module_sdk::graph::EntitySource;
-use stheno_module_sdk::list::OneOrMany;
-use stheno_module_sdk::{Error, ErrorKind, Migrations, Module, ModuleContext, Result, async_trait};
+use stheno_module_sdk::link::LinkDef;
+use stheno_module_sdk::{Migrations, Module, ModuleContext, Result, async_trait};
 
 mod addresses;
-mod customers;
 pub mod graph;
 mod groups;
 pub mod models;
 pub mod schema;
 
-pub use models::{Customer, CustomerAddress, CustomerGroup};
+pub use models::{
+    CreateCustomer, CreateCustomerAddress, CreateCustomerGroup, Customer, CustomerAddress,
+    CustomerAddressFilter, CustomerFilter, CustomerGroup, CustomerGroupFilter, UpdateCustomer,
+    UpdateCustomerAddress, UpdateCustomerGroup,
+};
 
 /// The module's SQL migrations (`migrations/customer`).
 pub const MIGRATIONS: Migrations =
@@ -51,79 +62,10 @@ pub const MIGRATIONS: Migrations =
 
 type Nullable<T> = Option<Option<T>>;
 
-/// Filters of [`CustomerModule::list_customers`] (also the admin query).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomerFilter {
-    pub id: Option<OneOrMany>,
-    pub email: Option<OneOrMany>,
-    pub has_account: Option<bool>,
-    /// Customers in any of these groups.
-    pub groups: Option<OneOrMany>,
-    /// Case-insensitive search in email, names, company and phone.
-    pub q: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateCustomerInput {
-    pub email: Option<String>,
-    pub company_name: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub phone: Option<String>,
-    pub metadata: Option<Value>,
-    /// Set by the caller, not by request bodies.
-    #[serde(skip)]
-    pub has_account: bool,
-    #[serde(skip)]
-    pub created_by: Option<String>,
-}
-
-/// Changes to a customer; `null` clears a field.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateCustomerInput {
-    #[serde(
-        default,
-        deserialize_with = "stheno_module_sdk::input::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email: Nullable<String>,
-    #[serde(
-        default,
-        deserialize_with = "stheno_module_sdk::input::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub company_name: Nullable<String>,
-    #[serde(
-        default,
-        deserialize_with = "stheno_module_sdk::input::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub first_name: Nullable<String>,
-    #[serde(
-        default,
-        deserialize_with = "stheno_module_sdk::input::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub last_name: Nullable<String>,
-    #[serde(
-        default,
-        deserialize_with = "stheno_module_sdk::input::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub phone: Nullable<String>,
-    #[serde(
-        default,
-        deserialize_with = "stheno_module_sdk::input::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub metadata: Nullable<Value>,
-}
-
-/// Address fields, for create (absent = empty) and update (absent = keep,
-/// `null` = clear).
+/// What a customer (or an admin for them) sets on one of their addresses,
+/// for [`CustomerModule::create_address`] (absent = empty) and
+/// [`CustomerModule::update_address`] (absent = keep, `null` = clear). The
+/// owner comes from the route, never from the body.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
@@ -205,53 +147,14 @@ pub struct AddressInput {
     pub metadata: Nullable<Value>,
 }
 
-/// Filters of [`CustomerModule::list_addresses`].
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddressFilter {
-    pub id: Option<OneOrMany>,
-    pub city: Option<OneOrMany>,
-    pub country_code: Option<OneOrMany>,
-    pub postal_code: Option<OneOrMany>,
-    pub q: Option<String>,
-}
-
-/// Filters of [`CustomerModule::list_groups`].
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GroupFilter {
-    pub id: Option<OneOrMany>,
-    pub name: Option<OneOrMany>,
-    pub q: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateGroupInput {
-    pub name: String,
-    pub metadata: Option<Value>,
-    #[serde(skip)]
-    pub created_by: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateGroupInput {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "stheno_module_sdk::input::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub metadata: Nullable<Value>,
-}
-
-/// The customer module's service.
+/// The customer module's service: the generated services of its entities
+/// and the domain operations beside them.
 #[derive(Clone)]
 pub struct CustomerModule {
     db: DbPool,
-    events: Arc<dyn EventBus>,
+    customers: EntityService<Customer>,
+    addresses: EntityService<CustomerAddress>,
+    groups: EntityService<CustomerGroup>,
 }
 
 impl std::fmt::Debug for CustomerModule {
@@ -262,38 +165,61 @@ impl std::fmt::Debug for CustomerModule {
 
 impl CustomerModule {
     pub fn new(db: DbPool, events: Arc<dyn EventBus>) -> Self {
-        Self { db, events }
+        Self::with_links(db, events, Arc::new([]))
     }
 
-    pub(crate) async fn conn(&self) -> Result<DbConn> {
-        Ok(self.db.get().await?)
+    /// [`new`](Self::new), with the application's links (soft deletes
+    /// cascade into them).
+    pub fn with_links(
+        db: DbPool,
+        events: Arc<dyn EventBus>,
+        links: Arc<[&'static LinkDef]>,
+    ) -> Self {
+        Self {
+            customers: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            addresses: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            groups: EntityService::from_parts(db.clone(), events, links),
+            db,
+        }
     }
 
-    pub(crate) async fn emit(&self, name: &str, ids: &[&str]) {
-        if ids.is_empty() {
-            return;
-        }
-        if let Err(e) = self
-            .events
-            .emit(Event::for_ids(name, ids.iter().copied()))
-            .await
-        {
-            tracing::error!(error = %e, "customer module: emitting events failed");
-        }
+    /// Customers: the generated service. Soft delete takes the addresses
+    /// along (restore brings back those deleted with it); a duplicate is
+    /// `Customer with email: a@b.c, has_account: true, already exists.`
+    pub fn customers(&self) -> &EntityService<Customer> {
+        &self.customers
+    }
+
+    /// Addresses: the generated service, for reads and undo. Changes made
+    /// for a customer go through the owner-scoped operations
+    /// ([`create_address`](Self::create_address), …), which keep the
+    /// default-address rule.
+    pub fn customer_addresses(&self) -> &EntityService<CustomerAddress> {
+        &self.addresses
+    }
+
+    /// Customer groups: the generated service (`Customer group with name:
+    /// VIP, already exists.`).
+    pub fn customer_groups(&self) -> &EntityService<CustomerGroup> {
+        &self.groups
     }
 }
 
-pub(crate) fn not_found(entity: &str, id: &str) -> Error {
-    Error::not_found(format!("{entity} with id: {id} was not found"))
+impl ServiceOf<Customer> for CustomerModule {
+    fn service(&self) -> &EntityService<Customer> {
+        &self.customers
+    }
 }
 
-/// A unique violation worded as Medusa does; other errors unchanged.
-pub(crate) fn duplicate(err: diesel::result::Error, what: impl FnOnce() -> String) -> Error {
-    let err: Error = err.into();
-    if err.kind() == ErrorKind::DuplicateError {
-        Error::duplicate(what())
-    } else {
-        err
+impl ServiceOf<CustomerAddress> for CustomerModule {
+    fn service(&self) -> &EntityService<CustomerAddress> {
+        &self.addresses
+    }
+}
+
+impl ServiceOf<CustomerGroup> for CustomerModule {
+    fn service(&self) -> &EntityService<CustomerGroup> {
+        &self.groups
     }
 }
 
@@ -303,7 +229,11 @@ impl Module for CustomerModule {
     const MIGRATIONS: Option<Migrations> = Some(MIGRATIONS);
 
     async fn build(ctx: &ModuleContext) -> Result<Self> {
-        Ok(CustomerModule::new(ctx.db().clone(), ctx.events().clone()))
+        Ok(CustomerModule::with_links(
+            ctx.db().clone(),
+            ctx.events().clone(),
+            ctx.links().into(),
+        ))
     }
 
     fn entity_sources(self: &Arc<Self>) -> Vec<Arc<dyn EntitySource>> {

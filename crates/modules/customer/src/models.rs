@@ -1,12 +1,9 @@
-//! The customer module's entities, as stored and as serialised on the wire.
+//! The customer module's entities, declared once: the SDK writes their
+//! services ([`CustomerModule::customers`](crate::CustomerModule::customers)
+//! and siblings), inputs, filters and Query sources.
 
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use stheno_module_sdk::time::{iso, iso_opt};
-
-use crate::schema::{customer, customer_address, customer_group};
+use stheno_module_sdk::entity;
 
 pub mod prefix {
     pub const CUSTOMER: &str = "cus";
@@ -15,9 +12,24 @@ pub mod prefix {
     pub const GROUP_CUSTOMER: &str = "cusgc";
 }
 
-/// A shopper: a guest (`has_account: false`) or registered.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
-#[diesel(table_name = customer)]
+/// A shopper: a guest (`has_account: false`) or registered. One guest and
+/// one registered customer per email (`unique(email, has_account)`, on
+/// live rows). Soft delete takes the addresses along; group memberships
+/// stay, hidden while the customer is deleted, as in Medusa.
+#[entity(
+    module = "customer",
+    prefix = "cus",
+    searchable(email, first_name, last_name, company_name, phone),
+    soft_delete,
+    unique(email, has_account),
+    has_many(addresses = CustomerAddress, fk = "customer_id", cascade),
+    many_to_many(
+        groups = CustomerGroup,
+        through = "customer_group_customer",
+        fk = "customer_id",
+        other_fk = "customer_group_id"
+    )
+)]
 pub struct Customer {
     pub id: String,
     pub company_name: Option<String>,
@@ -25,26 +37,43 @@ pub struct Customer {
     pub last_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    #[entity(default = "false")]
     pub has_account: bool,
     pub metadata: Option<Value>,
+    /// Who created it (an admin); never changed.
+    #[entity(immutable)]
     pub created_by: Option<String>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// A customer's address; at most one default shipping and one default
-/// billing address per customer.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
-#[diesel(table_name = customer_address)]
+/// billing address per customer (partial unique indexes, and the
+/// owner-scoped operations of [`CustomerModule`](crate::CustomerModule)
+/// unset the old default under a lock on the customer).
+#[entity(
+    module = "customer",
+    prefix = "cuaddr",
+    searchable(
+        address_name,
+        address_1,
+        address_2,
+        city,
+        company,
+        first_name,
+        last_name,
+        postal_code,
+        phone
+    ),
+    soft_delete,
+    belongs_to(customer = Customer, fk = "customer_id")
+)]
 pub struct CustomerAddress {
     pub id: String,
+    #[entity(immutable)]
     pub customer_id: String,
     pub address_name: Option<String>,
+    #[entity(default = "false")]
     pub is_default_shipping: bool,
+    #[entity(default = "false")]
     pub is_default_billing: bool,
     pub company: Option<String>,
     pub first_name: Option<String>,
@@ -57,25 +86,29 @@ pub struct CustomerAddress {
     pub postal_code: Option<String>,
     pub phone: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
-#[diesel(table_name = customer_group)]
+/// A customer group; names are unique among live groups. Members are rows
+/// of `customer_group_customer` (`cusgc_…`), added and removed by
+/// [`CustomerModule::update_group_customers`](crate::CustomerModule::update_group_customers).
+#[entity(
+    module = "customer",
+    prefix = "cusgroup",
+    searchable(name),
+    soft_delete,
+    many_to_many(
+        customers = Customer,
+        through = "customer_group_customer",
+        fk = "customer_group_id",
+        other_fk = "customer_id"
+    )
+)]
 pub struct CustomerGroup {
     pub id: String,
+    #[entity(unique)]
     pub name: String,
     pub metadata: Option<Value>,
+    /// Who created it (an admin); never changed.
+    #[entity(immutable)]
     pub created_by: Option<String>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }

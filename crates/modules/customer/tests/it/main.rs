@@ -5,15 +5,16 @@ use std::sync::Arc;
 use serde_json::json;
 use stheno_customer::graph::sources;
 use stheno_customer::{
-    AddressFilter, AddressInput, CreateCustomerInput, CreateGroupInput, CustomerFilter,
-    CustomerModule, GroupFilter, UpdateGroupInput,
+    AddressInput, CreateCustomer, CreateCustomerGroup, CustomerAddressFilter, CustomerFilter,
+    CustomerGroupFilter, CustomerModule, UpdateCustomerGroup,
 };
 use stheno_framework::testing::TestDb;
 use stheno_module_sdk::ErrorKind;
 use stheno_module_sdk::db::QueryCounter;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::events::RecordingEventBus;
 use stheno_module_sdk::graph::{QueryContext, Record, to_record};
-use stheno_module_sdk::list::{OneOrMany, Page};
+use stheno_module_sdk::list::Page;
 
 async fn env() -> (TestDb, Arc<CustomerModule>) {
     let db = TestDb::new().await.expect("test database");
@@ -24,11 +25,11 @@ async fn env() -> (TestDb, Arc<CustomerModule>) {
     (db, m)
 }
 
-fn customer(email: &str, has_account: bool) -> CreateCustomerInput {
-    CreateCustomerInput {
+fn customer(email: &str, has_account: bool) -> CreateCustomer {
+    CreateCustomer {
         email: Some(email.into()),
-        has_account,
-        ..Default::default()
+        has_account: Some(has_account),
+        ..CreateCustomer::new()
     }
 }
 
@@ -48,16 +49,19 @@ fn registration_is_visible() {
 #[tokio::test(flavor = "multi_thread")]
 async fn one_guest_and_one_account_per_email() {
     let (_db, m) = env().await;
-    m.create_customer(customer("a@example.com", false))
+    m.customers()
+        .create_one(customer("a@example.com", false))
         .await
         .unwrap();
     let registered = m
-        .create_customer(customer("a@example.com", true))
+        .customers()
+        .create_one(customer("a@example.com", true))
         .await
         .unwrap();
     assert!(registered.id.starts_with("cus_"));
     let err = m
-        .create_customer(customer("a@example.com", true))
+        .customers()
+        .create_one(customer("a@example.com", true))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DuplicateError);
@@ -66,31 +70,32 @@ async fn one_guest_and_one_account_per_email() {
         "Customer with email: a@example.com, has_account: true, already exists."
     );
     let (rows, count) = m
-        .list_customers(
+        .customers()
+        .list_and_count(
             &CustomerFilter {
-                has_account: Some(true),
+                has_account: Some(FieldFilter::Eq(true)),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()),
         )
         .await
         .unwrap();
     assert_eq!((rows.len(), count), (1, 1));
-    m.delete_customer(&registered.id).await.unwrap();
+    let gone = std::slice::from_ref(&registered.id);
+    m.customers().soft_delete(gone).await.unwrap();
     assert_eq!(
-        m.retrieve_customer(&registered.id)
+        m.customers()
+            .retrieve(&registered.id)
             .await
             .unwrap_err()
             .kind(),
         ErrorKind::NotFound
     );
-    assert_eq!(
-        m.delete_customer(&registered.id).await.unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
+    // Deleting it again deletes nothing.
+    assert!(m.customers().soft_delete(gone).await.unwrap().is_empty());
     // The email is free for a new account.
-    m.create_customer(customer("a@example.com", true))
+    m.customers()
+        .create_one(customer("a@example.com", true))
         .await
         .unwrap();
 }
@@ -99,7 +104,8 @@ async fn one_guest_and_one_account_per_email() {
 async fn a_new_default_unsets_the_old_one() {
     let (_db, m) = env().await;
     let c = m
-        .create_customer(customer("d@example.com", true))
+        .customers()
+        .create_one(customer("d@example.com", true))
         .await
         .unwrap();
     let home = m
@@ -157,7 +163,12 @@ async fn a_new_default_unsets_the_old_one() {
         t.await.unwrap().unwrap();
     }
     let (all, count) = m
-        .list_addresses(&c.id, &AddressFilter::default(), Page::new(0, 50), &[])
+        .list_addresses(
+            &c.id,
+            &CustomerAddressFilter::default(),
+            Page::new(0, 50),
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(count, 8);
@@ -167,7 +178,7 @@ async fn a_new_default_unsets_the_old_one() {
     let (found, _) = m
         .list_addresses(
             &c.id,
-            &AddressFilter {
+            &CustomerAddressFilter {
                 q: Some("wor".into()),
                 ..Default::default()
             },
@@ -183,11 +194,13 @@ async fn a_new_default_unsets_the_old_one() {
 async fn addresses_of_another_customer_are_absent() {
     let (_db, m) = env().await;
     let a = m
-        .create_customer(customer("a@example.com", true))
+        .customers()
+        .create_one(customer("a@example.com", true))
         .await
         .unwrap();
     let b = m
-        .create_customer(customer("b@example.com", true))
+        .customers()
+        .create_one(customer("b@example.com", true))
         .await
         .unwrap();
     let b_home = m
@@ -199,7 +212,7 @@ async fn addresses_of_another_customer_are_absent() {
         m.update_address(&a.id, &b_home.id, address("A", false, false))
             .await
             .unwrap_err(),
-        m.delete_address(&a.id, &b_home.id).await.unwrap_err(),
+        m.soft_delete_address(&a.id, &b_home.id).await.unwrap_err(),
     ] {
         assert_eq!(err.kind(), ErrorKind::NotFound);
         assert_eq!(
@@ -218,7 +231,12 @@ async fn addresses_of_another_customer_are_absent() {
             .is_default_shipping
     );
     let (list, _) = m
-        .list_addresses(&a.id, &AddressFilter::default(), Page::default(), &[])
+        .list_addresses(
+            &a.id,
+            &CustomerAddressFilter::default(),
+            Page::default(),
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
@@ -235,18 +253,14 @@ async fn addresses_of_another_customer_are_absent() {
 async fn groups_and_members() {
     let (_db, m) = env().await;
     let vip = m
-        .create_group(CreateGroupInput {
-            name: "VIP".into(),
-            ..Default::default()
-        })
+        .customer_groups()
+        .create_one(CreateCustomerGroup::new("VIP"))
         .await
         .unwrap();
     assert!(vip.id.starts_with("cusgroup_"));
     let err = m
-        .create_group(CreateGroupInput {
-            name: "VIP".into(),
-            ..Default::default()
-        })
+        .customer_groups()
+        .create_one(CreateCustomerGroup::new("VIP"))
         .await
         .unwrap_err();
     assert_eq!(
@@ -254,11 +268,13 @@ async fn groups_and_members() {
         "Customer group with name: VIP, already exists."
     );
     let c1 = m
-        .create_customer(customer("1@example.com", true))
+        .customers()
+        .create_one(customer("1@example.com", true))
         .await
         .unwrap();
     let c2 = m
-        .create_customer(customer("2@example.com", true))
+        .customers()
+        .create_one(customer("2@example.com", true))
         .await
         .unwrap();
     m.update_group_customers(
@@ -274,17 +290,17 @@ async fn groups_and_members() {
         .await
         .unwrap();
     let members = |m: Arc<CustomerModule>, g: String| async move {
-        m.list_customers(
-            &CustomerFilter {
-                groups: Some(OneOrMany(vec![g])),
-                ..Default::default()
-            },
-            Page::default(),
-            &[],
-        )
-        .await
-        .unwrap()
-        .1
+        m.customers()
+            .list_and_count(
+                &CustomerFilter {
+                    groups: Some(FieldFilter::Eq(g)),
+                    ..Default::default()
+                },
+                &ListConfig::page(Page::default()),
+            )
+            .await
+            .unwrap()
+            .1
     };
     assert_eq!(members(m.clone(), vip.id.clone()).await, 2);
     m.update_group_customers(&vip.id, &[], std::slice::from_ref(&c2.id), None)
@@ -306,32 +322,40 @@ async fn groups_and_members() {
     );
 
     let renamed = m
-        .update_group(
+        .customer_groups()
+        .update(
             &vip.id,
-            UpdateGroupInput {
+            UpdateCustomerGroup {
                 name: Some("Gold".into()),
-                metadata: None,
+                ..Default::default()
             },
         )
         .await
         .unwrap();
     assert_eq!(renamed.name, "Gold");
     let (list, _) = m
-        .list_groups(
-            &GroupFilter {
+        .customer_groups()
+        .list_and_count(
+            &CustomerGroupFilter {
                 q: Some("gol".into()),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()),
         )
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
-    m.delete_group(&vip.id).await.unwrap();
+    m.customer_groups()
+        .soft_delete(std::slice::from_ref(&vip.id))
+        .await
+        .unwrap();
     assert_eq!(members(m.clone(), vip.id.clone()).await, 0);
     assert_eq!(
-        m.retrieve_group(&vip.id).await.unwrap_err().kind(),
+        m.customer_groups()
+            .retrieve(&vip.id)
+            .await
+            .unwrap_err()
+            .kind(),
         ErrorKind::NotFound
     );
 }
@@ -340,16 +364,15 @@ async fn groups_and_members() {
 async fn relations_load_in_one_statement_per_batch() {
     let (_db, m) = env().await;
     let g = m
-        .create_group(CreateGroupInput {
-            name: "G".into(),
-            ..Default::default()
-        })
+        .customer_groups()
+        .create_one(CreateCustomerGroup::new("G"))
         .await
         .unwrap();
     let mut customers = Vec::new();
     for i in 0..5 {
         let c = m
-            .create_customer(customer(&format!("{i}@example.com"), true))
+            .customers()
+            .create_one(customer(&format!("{i}@example.com"), true))
             .await
             .unwrap();
         m.create_address(&c.id, address("X", false, false))

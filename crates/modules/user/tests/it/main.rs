@@ -5,11 +5,11 @@ use std::sync::Arc;
 use serde_json::json;
 use stheno_framework::testing::TestDb;
 use stheno_module_sdk::ErrorKind;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::events::RecordingEventBus;
 use stheno_module_sdk::list::{OrderBy, Page};
 use stheno_user::{
-    CreateInviteInput, CreateUserInput, InviteFilter, UpdateUserInput, UserFilter, UserModule,
-    UserOptions,
+    CreateInviteInput, CreateUser, InviteFilter, UpdateUser, UserFilter, UserModule, UserOptions,
 };
 
 async fn env(options: UserOptions) -> (TestDb, UserModule, Arc<RecordingEventBus>) {
@@ -27,16 +27,17 @@ fn registration_is_visible() {
 #[tokio::test(flavor = "multi_thread")]
 async fn users_crud() {
     let (_db, users, bus) = env(UserOptions::default()).await;
-    let mut input = CreateUserInput::new("admin@example.com");
+    let mut input = CreateUser::new("admin@example.com");
     input.first_name = Some("Ada".into());
     let created = users
-        .create_users(vec![input.clone(), CreateUserInput::new("b@example.com")])
+        .users()
+        .create(vec![input.clone(), CreateUser::new("b@example.com")])
         .await
         .unwrap();
     assert!(created[0].id.starts_with("user_"));
     assert_eq!(created[0].first_name.as_deref(), Some("Ada"));
 
-    let err = users.create_users(vec![input]).await.unwrap_err();
+    let err = users.users().create(vec![input]).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DuplicateError);
     assert_eq!(
         err.message(),
@@ -44,31 +45,31 @@ async fn users_crud() {
     );
 
     let (page, count) = users
-        .list_users(
+        .users()
+        .list_and_count(
             &UserFilter {
                 q: Some("ADMIN".into()),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()),
         )
         .await
         .unwrap();
     assert_eq!((page.len(), count), (1, 1));
     let (page, _) = users
-        .list_users(
+        .users()
+        .list_and_count(
             &UserFilter::default(),
-            Page::default(),
-            &[OrderBy::desc("email")],
+            &ListConfig::page(Page::default()).ordered(vec![OrderBy::desc("email")]),
         )
         .await
         .unwrap();
     assert_eq!(page[0].email, "b@example.com");
     let err = users
-        .list_users(
+        .users()
+        .list_and_count(
             &UserFilter::default(),
-            Page::default(),
-            &[OrderBy::asc("password")],
+            &ListConfig::page(Page::default()).ordered(vec![OrderBy::asc("password")]),
         )
         .await
         .unwrap_err();
@@ -76,30 +77,35 @@ async fn users_crud() {
 
     let id = created[0].id.clone();
     let updated = users
-        .update_user(
+        .users()
+        .update(
             &id,
-            serde_json::from_value::<UpdateUserInput>(
-                json!({"first_name": null, "last_name": "L"}),
-            )
-            .unwrap(),
+            serde_json::from_value::<UpdateUser>(json!({"first_name": null, "last_name": "L"}))
+                .unwrap(),
         )
         .await
         .unwrap();
     assert_eq!(updated.first_name, None);
     assert_eq!(updated.last_name.as_deref(), Some("L"));
 
-    users.delete_user(&id).await.unwrap();
-    let err = users.retrieve_user(&id).await.unwrap_err();
+    users
+        .users()
+        .soft_delete(std::slice::from_ref(&id))
+        .await
+        .unwrap();
+    let err = users.users().retrieve(&id).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.message(), format!("User with id: {id} was not found"));
     let err = users
-        .update_user(&id, UpdateUserInput::default())
+        .users()
+        .update(&id, UpdateUser::default())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     // The email is free again.
     users
-        .create_users(vec![CreateUserInput::new("admin@example.com")])
+        .users()
+        .create(vec![CreateUser::new("admin@example.com")])
         .await
         .unwrap();
     let names = bus.names();
@@ -147,20 +153,29 @@ async fn invites_are_accepted_once_and_expire() {
     );
 
     let (list, count) = users
-        .list_invites(
+        .invites()
+        .list_and_count(
             &InviteFilter {
-                accepted: Some(true),
+                accepted: Some(FieldFilter::Eq(true)),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()),
         )
         .await
         .unwrap();
     assert_eq!((list.len(), count), (1, 1));
-    users.delete_invite(&invite.id).await.unwrap();
+    users
+        .invites()
+        .soft_delete(std::slice::from_ref(&invite.id))
+        .await
+        .unwrap();
     assert_eq!(
-        users.retrieve_invite(&invite.id).await.unwrap_err().kind(),
+        users
+            .invites()
+            .retrieve(&invite.id)
+            .await
+            .unwrap_err()
+            .kind(),
         ErrorKind::NotFound
     );
     assert_eq!(
