@@ -13,6 +13,7 @@
 
 pub(crate) mod admin;
 mod auth;
+mod catalog;
 pub mod crud;
 mod customer_fields;
 mod fields;

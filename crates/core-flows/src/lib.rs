@@ -29,10 +29,10 @@
 //! ```no_run
 //! # async fn demo(engine: &stheno_workflow_sdk::WorkflowEngine) -> stheno_module_sdk::Result<()> {
 //! use stheno_core_flows::product::create_collections;
-//! use stheno_product::CreateCollectionInput;
+//! use stheno_product::CreateProductCollection;
 //!
 //! let created = engine
-//!     .run(&create_collections(), vec![CreateCollectionInput::new("Summer")])
+//!     .run(&create_collections(), vec![CreateProductCollection::new("Summer")])
 //!     .await
 //!     .result?;
 //! assert_eq!(created[0].handle, "summer");

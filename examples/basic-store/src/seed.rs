@@ -5,9 +5,9 @@
 use anyhow::Context;
 use serde_json::{Value, json};
 use stheno::framework::Container;
-use stheno::product::models::{CreateProductTag, CreateProductType};
 use stheno::product::{
-    CategoryFilter, CreateCategoryInput, CreateCollectionInput, CreateProductInput, ProductModule,
+    CategoryFilter, CreateCategoryInput, CreateProductCollection, CreateProductInput,
+    CreateProductTag, CreateProductType, ProductModule,
 };
 use stheno::sdk::list::{OneOrMany, Page};
 
@@ -32,8 +32,9 @@ pub async fn demo_catalog(container: Container) -> anyhow::Result<()> {
     }
 
     let collections = products
-        .create_collections(vec![
-            from_json::<CreateCollectionInput>(json!({"title": "Summer", "handle": "summer"}))?,
+        .product_collections()
+        .create(vec![
+            from_json::<CreateProductCollection>(json!({"title": "Summer", "handle": "summer"}))?,
             from_json(json!({"title": "Essentials", "handle": "essentials"}))?,
         ])
         .await?;

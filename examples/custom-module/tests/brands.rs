@@ -151,7 +151,9 @@ async fn the_products_created_hook_gives_new_products_a_brand() {
     let product_id = res.body["product"]["id"].as_str().unwrap().to_string();
     let links = app.container.links();
     let product_ids = async || -> Vec<String> {
-        let pairs = links.list("brand", &[brand_id.clone()], "product").await;
+        let pairs = links
+            .list("brand", std::slice::from_ref(&brand_id), "product")
+            .await;
         pairs
             .unwrap()
             .into_iter()
@@ -236,6 +238,23 @@ async fn products_show_their_brand_through_the_link_in_bounded_statements() {
         .await;
     assert_eq!(plain.body["product"]["brand"], serde_json::Value::Null);
 
+    // And the other way round: the brand's products through the link.
+    let brand = app
+        .admin_get(&format!(
+            "/admin/brands/{brand_id}?fields=id,products.title"
+        ))
+        .await;
+    assert_eq!(brand.status, 200, "{}", brand.body);
+    assert_eq!(
+        brand.body["brand"]["products"].as_array().unwrap().len(),
+        50
+    );
+    // The storefront sees published products only (these are drafts).
+    let store = app
+        .get(&format!("/store/brands/{brand_id}?fields=id,*products"))
+        .await;
+    assert_eq!(store.body["brand"]["products"], json!([]), "{}", store.body);
+
     // Deleting the brand dismisses its links.
     let res = app.admin_delete(&format!("/admin/brands/{brand_id}")).await;
     assert_eq!(
@@ -249,7 +268,7 @@ async fn products_show_their_brand_through_the_link_in_bounded_statements() {
     let links = app.container.links();
     assert!(
         links
-            .list("brand", &[brand_id.clone()], "product")
+            .list("brand", std::slice::from_ref(&brand_id), "product")
             .await
             .unwrap()
             .is_empty()

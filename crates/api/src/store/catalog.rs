@@ -10,12 +10,12 @@ use stheno_module_sdk::graph::QueryContext;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, Page};
 use stheno_product::{CategoryFilter, ProductModule};
 
-use crate::admin::catalog::{Collections, Options, Tags, Types};
+use crate::catalog::{Collections, Options, Tags, Types, with_trees};
 use crate::fields::STORE_CATEGORY;
 use crate::{crud, resource, respond};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    resource::configure_store::<Collections>(cfg, "/collections");
+    crud::store::<Collections>(cfg, "/collections");
     crud::store::<Tags>(cfg, "/product-tags");
     crud::store::<Types>(cfg, "/product-types");
     resource::configure_store::<Options>(cfg, "/product-options");
@@ -56,42 +56,6 @@ fn store_category_filter(f: CategoryParams) -> CategoryFilter {
         is_internal: Some(false),
         ..Default::default()
     }
-}
-
-/// `include_ancestors_tree` / `include_descendants_tree`: follow the parent
-/// chain or the children, three levels deep (the store relation limit).
-pub(crate) fn with_trees(
-    mut selection: stheno_module_sdk::graph::Selection,
-    ancestors: bool,
-    descendants: bool,
-) -> stheno_module_sdk::graph::Selection {
-    use stheno_module_sdk::graph::Selection;
-    if ancestors {
-        selection.relations.insert(
-            "parent_category".into(),
-            Selection::parse(["*parent_category", "*parent_category.parent_category"])
-                .relations
-                .remove("parent_category")
-                .map(|mut s| {
-                    s.all_scalars = true;
-                    s
-                })
-                .unwrap_or_else(Selection::all),
-        );
-    }
-    if descendants {
-        let mut deep = Selection::parse([
-            "*category_children",
-            "*category_children.category_children",
-            "*category_children.category_children.category_children",
-        ]);
-        if let Some(children) = deep.relations.remove("category_children") {
-            selection
-                .relations
-                .insert("category_children".into(), children);
-        }
-    }
-    selection
 }
 
 async fn list_categories(

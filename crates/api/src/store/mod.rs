@@ -2,7 +2,6 @@
 //! active public categories) and the logged-in customer's own data.
 
 pub(crate) mod catalog;
-pub(crate) use catalog::with_trees;
 pub(crate) mod customers;
 mod products;
 

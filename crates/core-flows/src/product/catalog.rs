@@ -3,13 +3,13 @@
 
 use stheno_module_sdk::Result;
 use stheno_product::models::{
-    CreateProductTag, CreateProductType, ProductCategory, ProductCollection, ProductOption,
-    ProductTag, ProductType, UpdateProductTag, UpdateProductType,
+    CreateProductCollection, CreateProductTag, CreateProductType, ProductCategory,
+    ProductCollection, ProductOption, ProductTag, ProductType, UpdateProductCollection,
+    UpdateProductTag, UpdateProductType,
 };
 use stheno_product::{
-    CategoryFilter, CollectionFilter, CreateCategoryInput, CreateCollectionInput,
-    CreateOptionInput, OptionSnapshot, ProductModule, UpdateCategoryInput, UpdateCollectionInput,
-    UpdateOptionInput,
+    CategoryFilter, CreateCategoryInput, CreateOptionInput, OptionSnapshot, ProductModule,
+    UpdateCategoryInput, UpdateOptionInput,
 };
 
 use crate::entity::{CreateEntities, SoftDeleteEntities, UpdateEntities};
@@ -19,73 +19,18 @@ use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_
 
 // ---- collections -----------------------------------------------------------
 
-/// Product collections (`product-collection.*` events).
-#[derive(Debug)]
-pub struct Collections;
-
-#[async_trait]
-impl Entity for Collections {
-    type Row = ProductCollection;
-    type Create = CreateCollectionInput;
-    type Update = UpdateCollectionInput;
-    type Snapshot = ProductCollection;
-    const EVENT: &'static str = "product-collection";
-    const CREATE_STEP: &'static str = "create-collections";
-    const UPDATE_STEP: &'static str = "update-collections";
-    const DELETE_STEP: &'static str = "delete-collections";
-
-    fn row_id(row: &ProductCollection) -> &str {
-        &row.id
-    }
-    fn snapshot_id(row: &ProductCollection) -> &str {
-        &row.id
-    }
-    async fn create(
-        m: &ProductModule,
-        input: Vec<CreateCollectionInput>,
-    ) -> Result<Vec<ProductCollection>> {
-        m.create_collections(input).await
-    }
-    async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.delete_collections(ids).await
-    }
-    async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<ProductCollection>> {
-        let filter = CollectionFilter {
-            id: id_filter(ids),
-            ..Default::default()
-        };
-        Ok(m.list_collections(&filter, page_for(ids), &[]).await?.0)
-    }
-    async fn update(
-        m: &ProductModule,
-        id: &str,
-        input: UpdateCollectionInput,
-    ) -> Result<ProductCollection> {
-        m.update_collection(id, input).await
-    }
-    async fn revert(m: &ProductModule, rows: Vec<ProductCollection>) -> Result<()> {
-        for r in rows {
-            let input = UpdateCollectionInput {
-                title: Some(r.title),
-                handle: Some(r.handle),
-                external_id: Some(r.external_id),
-                metadata: Some(r.metadata),
-            };
-            m.update_collection(&r.id, input).await?;
-        }
-        Ok(())
-    }
-    async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.soft_delete_collections(ids).await
-    }
-    async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.restore_collections(ids).await
-    }
+/// `create-collections` (⇐ delete), raising `product-collection.created`.
+pub fn create_collections_step() -> CreateEntities<ProductModule, ProductCollection> {
+    CreateEntities::new("create-collections").emitting("product-collection")
 }
-
-pub type CreateCollectionsStep = CreateStep<Collections>;
-pub type UpdateCollectionsStep = UpdateStep<Collections>;
-pub type DeleteCollectionsStep = DeleteStep<Collections>;
+/// `update-collections` (⇐ the previous rows), raising `product-collection.updated`.
+pub fn update_collections_step() -> UpdateEntities<ProductModule, ProductCollection> {
+    UpdateEntities::new("update-collections").emitting("product-collection")
+}
+/// `delete-collections` (soft; ⇐ restore), raising `product-collection.deleted`.
+pub fn delete_collections_step() -> SoftDeleteEntities<ProductModule, ProductCollection> {
+    SoftDeleteEntities::new("delete-collections").emitting("product-collection")
+}
 
 /// Hook `collectionsCreated` of `create-collections`: runs on
 /// the workflow's result; a failing handler undoes the workflow.
@@ -93,9 +38,9 @@ pub const COLLECTIONS_CREATED: Hook<Vec<ProductCollection>> =
     Hook::new("create-collections", "collectionsCreated");
 
 /// `create-collections` (`POST /admin/collections`).
-pub fn create_collections() -> Workflow<Vec<CreateCollectionInput>, Vec<ProductCollection>> {
+pub fn create_collections() -> Workflow<Vec<CreateProductCollection>, Vec<ProductCollection>> {
     Workflow::new("create-collections")
-        .then(CreateCollectionsStep::new())
+        .then(create_collections_step())
         .hook(COLLECTIONS_CREATED)
 }
 
@@ -105,10 +50,10 @@ pub const COLLECTIONS_UPDATED: Hook<Vec<ProductCollection>> =
     Hook::new("update-collections", "collectionsUpdated");
 
 /// `update-collections` (`POST /admin/collections/:id`).
-pub fn update_collections() -> Workflow<Vec<Update<UpdateCollectionInput>>, Vec<ProductCollection>>
+pub fn update_collections() -> Workflow<Vec<Update<UpdateProductCollection>>, Vec<ProductCollection>>
 {
     Workflow::new("update-collections")
-        .then(UpdateCollectionsStep::new())
+        .then(update_collections_step())
         .hook(COLLECTIONS_UPDATED)
 }
 
@@ -120,7 +65,7 @@ pub const COLLECTIONS_DELETED: Hook<Vec<String>> =
 /// `delete-collections` (`DELETE /admin/collections/:id`): soft delete.
 pub fn delete_collections() -> Workflow<Vec<String>, Vec<String>> {
     Workflow::new("delete-collections")
-        .then(DeleteCollectionsStep::new())
+        .then(delete_collections_step())
         .hook(COLLECTIONS_DELETED)
 }
 

@@ -14,7 +14,8 @@ async fn collection_batch_links_and_is_compensated() {
     let s = seed(&env).await;
     let m = &env.products;
     let other = m
-        .create_collections(vec![input(json!({"title": "Other"}))])
+        .product_collections()
+        .create(vec![input(json!({"title": "Other"}))])
         .await
         .unwrap()
         .remove(0);

@@ -12,8 +12,7 @@ use stheno_module_sdk::list::Page;
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, ErrorKind};
 use stheno_product::{
-    CategoryFilter, CollectionFilter, OptionFilter, OptionValueFilter, ProductFilter,
-    ProductModule, VariantFilter,
+    CategoryFilter, OptionFilter, OptionValueFilter, ProductFilter, ProductModule, VariantFilter,
 };
 use stheno_workflow_sdk::{
     Data, Step, StepContext, StepError, StepResponse, Workflow, WorkflowEngine, WorkflowError,
@@ -177,17 +176,13 @@ impl Env {
             .unwrap()
             .0;
         let collections = m
-            .list_collections(
-                &CollectionFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
+            .product_collections()
+            .list(
+                &Default::default(),
+                &ListConfig::default().with_deleted(true),
             )
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let categories = m
             .list_categories(
                 &CategoryFilter {
@@ -284,7 +279,8 @@ pub async fn seed(env: &Env) -> Seeded {
         .await
         .unwrap();
     let collection = m
-        .create_collections(vec![input(json!({"title": "Basics"}))])
+        .product_collections()
+        .create(vec![input(json!({"title": "Basics"}))])
         .await
         .unwrap()
         .remove(0);

@@ -79,7 +79,8 @@ macro_rules! entity_source {
         $source:ident,
         $entity:literal,
         $relations:expr,
-        |$relation:ident, $ids:ident, $c:ident, $ctx:ident| $load:expr $(,)?
+        |$relation:ident, $ids:ident, $c:ident, $ctx:ident| $load:expr
+        $(, by_ids: |$bids:ident, $bc:ident, $bctx:ident| $by:expr)? $(,)?
     ) => {
         struct $source(Arc<ProductModule>);
 
@@ -108,6 +109,21 @@ macro_rules! entity_source {
                 let $c = &mut conn;
                 $load
             }
+
+            $(
+                async fn load_by_ids(
+                    &self,
+                    $bids: &[String],
+                    $bctx: QueryContext,
+                ) -> Result<Vec<Record>> {
+                    if $bids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut conn = self.0.conn().await?;
+                    let $bc = &mut conn;
+                    $by
+                }
+            )?
         }
     };
 }
@@ -237,7 +253,17 @@ entity_source!(
             .await?,
         ),
         other => Err(unknown("product", other)),
-    }
+    },
+    // Links to products (`brand.products`): live ones, published only for
+    // the storefront.
+    by_ids: |ids, c, ctx| {
+        let rows: Vec<Product> =
+            visible_products!(product::table.filter(product::id.eq_any(ids)), ctx)
+                .select(Product::as_select())
+                .load(c)
+                .await?;
+        rows.iter().map(to_record).collect()
+    },
 );
 
 entity_source!(

@@ -116,7 +116,8 @@ mod sql;
 
 pub use input::IdRef;
 pub use models::{
-    CreateProductTag, CreateProductType, ProductTagFilter, ProductTypeFilter, UpdateProductTag,
+    CreateProductCollection, CreateProductTag, CreateProductType, ProductCollectionFilter,
+    ProductTagFilter, ProductTypeFilter, UpdateProductCollection, UpdateProductTag,
     UpdateProductType,
 };
 pub use service::*;

@@ -319,21 +319,33 @@ pub struct ProductTag {
     pub metadata: Option<Value>,
 }
 
-/// A product collection (`pcol_…`); `handle` is unique.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+/// A product collection (`pcol_…`); `handle` is unique and defaults to the
+/// kebab-cased title. A generated entity:
+/// [`ProductModule::product_collections`](crate::ProductModule::product_collections)
+/// is its service.
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "pcol",
+    searchable(title, handle),
+    soft_delete,
+    prepare = default_handle
+)]
+#[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_collection, check_for_backend(Pg))]
 pub struct ProductCollection {
     pub id: String,
     pub title: String,
+    #[entity(unique, default)]
     pub handle: String,
     pub external_id: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+fn default_handle(input: &mut CreateProductCollection) -> stheno_module_sdk::Result<()> {
+    if input.handle.is_none() {
+        input.handle = Some(crate::service::to_handle(&input.title));
+    }
+    Ok(())
 }
 
 /// A node of the category tree (`pcat_…`).

@@ -19,10 +19,9 @@ use stheno_module_sdk::link::LinkDef;
 use stheno_module_sdk::{Error, ErrorKind, Result};
 
 use crate::events::Events;
-use crate::models::{ProductTag, ProductType};
+use crate::models::{ProductCollection, ProductTag, ProductType};
 
 pub use categories::{CategoryFilter, CreateCategoryInput, UpdateCategoryInput};
-pub use collections::{CollectionFilter, CreateCollectionInput, UpdateCollectionInput};
 pub use options::{
     CreateOptionInput, OptionFilter, OptionValueFilter, UpdateOptionInput, UpdateOptionValueInput,
 };
@@ -50,6 +49,7 @@ pub struct ProductModule {
     events: Arc<dyn EventBus>,
     tags: EntityService<ProductTag>,
     types: EntityService<ProductType>,
+    collections: EntityService<ProductCollection>,
 }
 
 impl std::fmt::Debug for ProductModule {
@@ -73,7 +73,8 @@ impl ProductModule {
     ) -> Self {
         Self {
             tags: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
-            types: EntityService::from_parts(db.clone(), events.clone(), links),
+            types: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            collections: EntityService::from_parts(db.clone(), events.clone(), links),
             db,
             events,
         }
@@ -84,6 +85,13 @@ impl ProductModule {
     /// tag is soft-deleted, so a restore brings the tag back on them.
     pub fn product_tags(&self) -> &EntityService<ProductTag> {
         &self.tags
+    }
+
+    /// Product collections: the generated service. Products keep their
+    /// `collection_id` when a collection is soft-deleted; Query no longer
+    /// returns the deleted collection.
+    pub fn product_collections(&self) -> &EntityService<ProductCollection> {
+        &self.collections
     }
 
     /// Product types: the generated service. Products keep their `type_id`
@@ -111,6 +119,12 @@ impl ProductModule {
 impl ServiceOf<ProductTag> for ProductModule {
     fn service(&self) -> &EntityService<ProductTag> {
         &self.tags
+    }
+}
+
+impl ServiceOf<ProductCollection> for ProductModule {
+    fn service(&self) -> &EntityService<ProductCollection> {
+        &self.collections
     }
 }
 

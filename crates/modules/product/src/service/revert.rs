@@ -16,9 +16,9 @@ use super::{Conn, ProductModule, refine, write_pivots};
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{Product, ProductImage, ProductOption, ProductOptionValue, ProductVariant};
 use crate::schema::{
-    image, product, product_category_product, product_collection, product_option,
-    product_option_value, product_product_option, product_product_option_value, product_tags,
-    product_variant, product_variant_option,
+    image, product, product_category_product, product_option, product_option_value,
+    product_product_option, product_product_option_value, product_tags, product_variant,
+    product_variant_option,
 };
 
 /// A variant as it was, with the option values it had.
@@ -100,16 +100,6 @@ impl ProductModule {
     /// them). Unknown ids are ignored.
     pub async fn delete_variants(&self, ids: &[String]) -> Result<()> {
         delete_rows!(self, product_variant, EventEntity::ProductVariant, ids)
-    }
-
-    /// Delete collections for good; their products lose the collection.
-    pub async fn delete_collections(&self, ids: &[String]) -> Result<()> {
-        delete_rows!(
-            self,
-            product_collection,
-            EventEntity::ProductCollection,
-            ids
-        )
     }
 
     /// Which of `product_ids` are directly in the category (one query).

@@ -213,7 +213,8 @@ async fn collection_and_category_products_are_added_and_removed_in_batches() {
         .unwrap();
     let pid: Vec<String> = products.iter().map(|x| x.id.clone()).collect();
     let collection = p
-        .create_collections(vec![CreateCollectionInput::new("Drop")])
+        .product_collections()
+        .create(vec![CreateProductCollection::new("Drop")])
         .await
         .unwrap()
         .remove(0);
@@ -353,20 +354,22 @@ async fn tags_types_and_collections_crud() {
         .unwrap();
     assert_eq!(rows, std::slice::from_ref(&ty));
 
-    let collection: CreateCollectionInput = serde_json::from_value(
+    let collection: CreateProductCollection = serde_json::from_value(
         serde_json::json!({ "title": "Spring 2025", "metadata": { "k": 1 } }),
     )
     .unwrap();
     let collection = p
-        .create_collections(vec![collection])
+        .product_collections()
+        .create(vec![collection])
         .await
         .unwrap()
         .remove(0);
     assert_eq!(collection.handle, "spring-2025");
     let renamed = p
-        .update_collection(
+        .product_collections()
+        .update(
             &collection.id,
-            UpdateCollectionInput {
+            UpdateProductCollection {
                 title: Some("Spring".into()),
                 ..Default::default()
             },

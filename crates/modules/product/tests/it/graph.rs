@@ -61,7 +61,8 @@ async fn storefront_relations_hide_unpublished_products_and_private_categories()
     let env = env().await;
     let p = &env.products;
     let collection = p
-        .create_collections(vec![CreateCollectionInput::new("All")])
+        .product_collections()
+        .create(vec![CreateProductCollection::new("All")])
         .await
         .unwrap()
         .remove(0);

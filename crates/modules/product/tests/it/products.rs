@@ -41,7 +41,8 @@ async fn create_product_with_everything_and_read_it_back() {
         .unwrap()
         .remove(0);
     let collection = p
-        .create_collections(vec![CreateCollectionInput::new("Winter Sale")])
+        .product_collections()
+        .create(vec![CreateProductCollection::new("Winter Sale")])
         .await
         .unwrap()
         .remove(0);
@@ -368,7 +369,8 @@ async fn list_filters_order_and_pagination() {
         .unwrap()
         .remove(0);
     let collection = p
-        .create_collections(vec![CreateCollectionInput::new("Summer")])
+        .product_collections()
+        .create(vec![CreateProductCollection::new("Summer")])
         .await
         .unwrap()
         .remove(0);
