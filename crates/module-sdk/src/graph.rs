@@ -17,36 +17,7 @@ use crate::{Error, Result};
 /// extended with the relations that were asked for.
 pub type Record = serde_json::Map<String, Value>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cardinality {
-    One,
-    Many,
-}
-
-/// A relation of an entity, e.g. `product.variants` → `product_variant` (many).
-#[derive(Debug, Clone, Copy)]
-pub struct RelationDef {
-    pub name: &'static str,
-    pub target: &'static str,
-    pub cardinality: Cardinality,
-}
-
-impl RelationDef {
-    pub const fn many(name: &'static str, target: &'static str) -> Self {
-        Self {
-            name,
-            target,
-            cardinality: Cardinality::Many,
-        }
-    }
-    pub const fn one(name: &'static str, target: &'static str) -> Self {
-        Self {
-            name,
-            target,
-            cardinality: Cardinality::One,
-        }
-    }
-}
+pub use crate::relation::{Cardinality, RelationDef};
 
 /// Who is asking: storefront reads only see what a shopper may see (published
 /// products, active public categories).
@@ -79,7 +50,7 @@ pub trait EntitySource: Send + Sync {
 
     /// The entity's table, when it is a generated entity: links to it are
     /// followed with one join per batch.
-    fn table(&self) -> Option<&'static crate::entity::EntityMeta> {
+    fn table(&self) -> Option<&'static crate::entity::meta::EntityMeta> {
         None
     }
 
@@ -97,7 +68,7 @@ pub trait EntitySource: Send + Sync {
     async fn list_records(
         &self,
         _filters: Value,
-        _config: &crate::entity::ListConfig,
+        _config: &crate::list::ListConfig,
     ) -> Result<Option<(Vec<Record>, i64)>> {
         Ok(None)
     }

@@ -64,6 +64,7 @@ pub mod locking;
 pub mod module;
 pub mod money;
 pub mod provider;
+pub mod relation;
 pub mod services;
 pub mod time;
 

@@ -174,6 +174,34 @@ macro_rules! apply_order {
     }};
 }
 
+/// Pagination, ordering and soft-delete visibility of a list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListConfig {
+    /// `None`: every row.
+    pub page: Option<Page>,
+    /// Default: `created_at` ascending; `id` always ends the ordering.
+    pub order: Vec<OrderBy>,
+    /// Include soft-deleted rows.
+    pub with_deleted: bool,
+}
+
+impl ListConfig {
+    pub fn page(page: Page) -> Self {
+        Self {
+            page: Some(page),
+            ..Self::default()
+        }
+    }
+    pub fn ordered(mut self, order: Vec<OrderBy>) -> Self {
+        self.order = order;
+        self
+    }
+    pub fn with_deleted(mut self, with_deleted: bool) -> Self {
+        self.with_deleted = with_deleted;
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

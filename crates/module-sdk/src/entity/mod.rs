@@ -75,6 +75,7 @@
 
 pub mod filter;
 mod graph;
+pub(crate) mod meta;
 mod service;
 pub mod sql;
 mod value;
@@ -82,9 +83,11 @@ mod value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use crate::list::ListConfig;
 pub use filter::{Condition, EntityFilter, FieldFilter, FilterOps, Op};
 pub use graph::EntityGraph;
-pub use service::{Deleted, EntityService, ListConfig, Tx};
+pub use meta::{ColumnMeta, ColumnType, EntityMeta, RelationKind, RelationMeta};
+pub use service::{Deleted, EntityService, Tx};
 pub use value::{Bind, SqlValue};
 
 /// A declared entity. Implemented by the `#[entity]` macro.
@@ -145,147 +148,6 @@ pub trait InsertValues {
 /// An update input as column changes: only the fields the caller gave.
 pub trait UpdateValues {
     fn changes(&self) -> Vec<(&'static str, Bind)>;
-}
-
-/// The PostgreSQL type of a column, as cast in generated SQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnType {
-    Text,
-    Boolean,
-    Integer,
-    BigInt,
-    Double,
-    Numeric,
-    Timestamptz,
-    Jsonb,
-}
-
-impl ColumnType {
-    /// The name used in casts and in generated migrations.
-    pub const fn sql(self) -> &'static str {
-        match self {
-            ColumnType::Text => "text",
-            ColumnType::Boolean => "boolean",
-            ColumnType::Integer => "integer",
-            ColumnType::BigInt => "bigint",
-            ColumnType::Double => "double precision",
-            ColumnType::Numeric => "numeric",
-            ColumnType::Timestamptz => "timestamptz",
-            ColumnType::Jsonb => "jsonb",
-        }
-    }
-}
-
-/// One column of an entity table.
-#[derive(Debug, Clone, Copy)]
-pub struct ColumnMeta {
-    pub name: &'static str,
-    pub ty: ColumnType,
-    pub nullable: bool,
-    /// A unique column (partial index on live rows).
-    pub unique: bool,
-    /// Has a database default: optional in create inputs.
-    pub has_default: bool,
-    /// The SQL default written by `db generate` (`false`, `0`, `'draft'`).
-    pub default_sql: Option<&'static str>,
-}
-
-/// How a relation inside a module is stored.
-#[derive(Debug, Clone, Copy)]
-pub enum RelationKind {
-    /// The target holds `fk` pointing at this entity (`customer.addresses`).
-    HasMany { fk: &'static str },
-    /// This entity holds `fk` pointing at the target (`address.customer`).
-    BelongsTo { fk: &'static str },
-    /// A pivot table `through(fk → this, other_fk → target)`.
-    ManyToMany {
-        through: &'static str,
-        fk: &'static str,
-        other_fk: &'static str,
-    },
-}
-
-/// A relation of an entity to another entity of the same module.
-#[derive(Debug, Clone, Copy)]
-pub struct RelationMeta {
-    pub name: &'static str,
-    pub target: fn() -> &'static EntityMeta,
-    pub kind: RelationKind,
-    /// Soft delete / restore / delete of this entity also applies to the
-    /// targets (has-many only).
-    pub cascade: bool,
-}
-
-/// The static description of an entity, written by the `#[entity]` macro.
-#[derive(Debug)]
-pub struct EntityMeta {
-    /// The owning module's key (`product`), first part of event names.
-    pub module: &'static str,
-    /// The Rust type name, used in `not_found` messages (`ProductTag with id: x was not found`).
-    pub name: &'static str,
-    /// Query's entity name (`product_tag`).
-    pub entity: &'static str,
-    pub table: &'static str,
-    /// Id prefix (`ptag`).
-    pub prefix: &'static str,
-    /// The entity in words, for `duplicate_error` messages (`Product tag`).
-    pub words: &'static str,
-    /// The event name part (`product-tag` in `product.product-tag.created`).
-    pub event_name: &'static str,
-    /// Every column except `id`, `created_at`, `updated_at`, `deleted_at`.
-    pub columns: &'static [ColumnMeta],
-    /// Columns `q` searches (`ILIKE %q%`, any of them).
-    pub searchable: &'static [&'static str],
-    /// Unique column sets beyond single `unique` columns.
-    pub unique_together: &'static [&'static [&'static str]],
-    pub soft_delete: bool,
-    pub relations: &'static [RelationMeta],
-    /// Query's view of the relations (names, targets, cardinality).
-    pub graph_relations: &'static [crate::graph::RelationDef],
-}
-
-impl EntityMeta {
-    /// The column named `name` (`id` and the timestamps included).
-    pub fn column(&self, name: &str) -> Option<ColumnType> {
-        match name {
-            "id" => Some(ColumnType::Text),
-            "created_at" | "updated_at" => Some(ColumnType::Timestamptz),
-            "deleted_at" if self.soft_delete => Some(ColumnType::Timestamptz),
-            _ => self.columns.iter().find(|c| c.name == name).map(|c| c.ty),
-        }
-    }
-
-    /// Every column name, in table order: `id`, the declared columns, the
-    /// timestamps.
-    pub fn column_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        std::iter::once("id")
-            .chain(self.columns.iter().map(|c| c.name))
-            .chain(["created_at", "updated_at"])
-            .chain(self.soft_delete.then_some("deleted_at"))
-    }
-
-    /// The relation named `name`.
-    pub fn relation(&self, name: &str) -> Option<&RelationMeta> {
-        self.relations.iter().find(|r| r.name == name)
-    }
-
-    /// Medusa's message for a missing row.
-    pub fn not_found(&self, id: &str) -> crate::Error {
-        crate::Error::not_found(format!("{} with id: {id} was not found", self.name))
-    }
-
-    /// A unique violation worded as Medusa does, from the index's key
-    /// columns (`Customer with email: a@b.c, has_account: true, already
-    /// exists.`); other errors unchanged.
-    pub fn refine_duplicate(&self, err: crate::Error) -> crate::Error {
-        err.refine_duplicate_with(self.words, |column, value| {
-            match (self.column(column), value) {
-                (Some(ColumnType::Boolean), "t") => "true".to_string(),
-                (Some(ColumnType::Boolean), "f") => "false".to_string(),
-                _ => value.to_string(),
-            }
-        })
-    }
 }
 
 /// Entities whose rows other modules may link to (`define_link!`): a

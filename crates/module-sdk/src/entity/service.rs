@@ -16,38 +16,10 @@ use super::{
 use crate::db::DbPool;
 use crate::events::{Event, EventBus};
 use crate::link::LinkDef;
-use crate::list::{Direction, OrderBy, Page};
+use crate::list::{Direction, ListConfig, OrderBy};
 use crate::{Error, ModuleContext, Result, time};
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-/// Pagination, ordering and soft-delete visibility of a list.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListConfig {
-    /// `None`: every row.
-    pub page: Option<Page>,
-    /// Default: `created_at` ascending; `id` always ends the ordering.
-    pub order: Vec<OrderBy>,
-    /// Include soft-deleted rows.
-    pub with_deleted: bool,
-}
-
-impl ListConfig {
-    pub fn page(page: Page) -> Self {
-        Self {
-            page: Some(page),
-            ..Self::default()
-        }
-    }
-    pub fn ordered(mut self, order: Vec<OrderBy>) -> Self {
-        self.order = order;
-        self
-    }
-    pub fn with_deleted(mut self, with_deleted: bool) -> Self {
-        self.with_deleted = with_deleted;
-        self
-    }
-}
 
 /// What a soft delete, restore or delete touched, by entity name
 /// (`{"customer": [...], "customer_address": [...]}`): Medusa's linkable
