@@ -239,7 +239,8 @@ pub fn plural(word: &str) -> String {
 /// `A => many, B => one`: many `A` rows link to one `B` row: `a.b` is one
 /// record, `b.as` a list. Optional settings follow a `;`:
 /// `table = "…"`, `id_prefix = "…"`, `left_field = "…"`, `right_field = "…"`,
-/// `delete_cascade = left | right`.
+/// `delete_cascade = left | right`, `extra_columns = CONST` (a
+/// `&'static [ExtraColumn]`).
 ///
 /// ```ignore
 /// stheno::define_link!(Product => many, Brand => one);
@@ -280,6 +281,9 @@ macro_rules! define_link {
     (@chain ($def:expr)) => { $def };
     (@chain ($def:expr) table = $v:tt $(, $($rest:tt)*)?) => {
         $crate::define_link!(@chain ($def.table($v)) $($($rest)*)?)
+    };
+    (@chain ($def:expr) extra_columns = $v:tt $(, $($rest:tt)*)?) => {
+        $crate::define_link!(@chain ($def.extra_columns($v)) $($($rest)*)?)
     };
     (@chain ($def:expr) id_prefix = $v:tt $(, $($rest:tt)*)?) => {
         $crate::define_link!(@chain ($def.id_prefix($v)) $($($rest)*)?)
@@ -488,6 +492,50 @@ impl Links {
             .await?
             .into_iter()
             .filter_map(|(a, b)| b.as_str().map(|b| (a, b.to_string())))
+            .collect())
+    }
+
+    /// The live link rows of entity `a`'s rows `a_ids` to entity `b`, with
+    /// their extra columns (`required_quantity`).
+    pub async fn list_rows(&self, a: &str, a_ids: &[String], b: &str) -> Result<Vec<LinkRow>> {
+        let (def, a_left) = self.find(a, b)?;
+        let a_col = if a_left {
+            def.left.column
+        } else {
+            def.right.column
+        };
+        let table = def.table_name();
+        let mut sql = DynSql::new(&format!(
+            "SELECT t.\"{a_col}\" AS owner, to_jsonb(t) AS record FROM \"{table}\" t WHERE t.\"{a_col}\" = ANY("
+        ));
+        sql.bind_array(a_ids.to_vec(), "text");
+        sql.push(") AND t.deleted_at IS NULL ORDER BY t.created_at, t.id");
+        let mut conn = self.db.get().await?;
+        let text = |v: &Value, key: &str| {
+            v.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(sql
+            .load_owned_json(&mut conn)
+            .await?
+            .into_iter()
+            .map(|(_, row)| LinkRow {
+                link: table.clone(),
+                left_id: text(&row, def.left.column),
+                right_id: text(&row, def.right.column),
+                data: def
+                    .extra_columns
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.to_string(),
+                            row.get(c.name).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .collect(),
+            })
             .collect())
     }
 

@@ -83,6 +83,18 @@ pub struct ShelfModule;
 
 // Many books on one shelf: `book.shelf`, `shelf.books`.
 stheno_module_sdk::define_link!(Book => many, Shelf => one);
+/// Extra columns of the author ↔ shelf "curator" link.
+const CURATOR: &[stheno_module_sdk::link::ExtraColumn] = &[stheno_module_sdk::link::ExtraColumn {
+    name: "since_year",
+    ty: stheno_module_sdk::entity::ColumnType::Integer,
+    nullable: false,
+    default_sql: Some("2000"),
+}];
+// Authors curate shelves, since some year.
+stheno_module_sdk::define_link!(
+    Author => many, Shelf => many;
+    table = "author_curated_shelf", extra_columns = CURATOR
+);
 // An author's badges are deleted with the author.
 stheno_module_sdk::define_link!(
     Author => one, Badge => many;
@@ -947,4 +959,69 @@ async fn delete_cascade_links_take_the_other_side_along() {
             .is_err(),
         "hard delete too"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn links_carry_extra_columns() {
+    let f = fixture().await;
+    let authors = seed_authors(&f).await;
+    let shelves = f
+        .shelves
+        .shelves()
+        .create(vec![CreateShelf::new("A1"), CreateShelf::new("B2")])
+        .await
+        .unwrap();
+    let ada = authors[0].id.clone();
+    f.links
+        .create(
+            "author",
+            &ada,
+            "shelf",
+            std::slice::from_ref(&shelves[0].id),
+        )
+        .await
+        .unwrap();
+    let mut data = std::collections::BTreeMap::new();
+    data.insert("since_year".to_string(), json!(1843));
+    f.links
+        .create_with(
+            "shelf",
+            &shelves[1].id,
+            "author",
+            std::slice::from_ref(&ada),
+            &data,
+        )
+        .await
+        .unwrap();
+    let rows = f
+        .links
+        .list_rows("author", std::slice::from_ref(&ada), "shelf")
+        .await
+        .unwrap();
+    let years: Vec<(String, Value)> = rows
+        .iter()
+        .map(|r| (r.right_id.clone(), r.data["since_year"].clone()))
+        .collect();
+    assert_eq!(
+        years,
+        [
+            (shelves[0].id.clone(), json!(2000)),
+            (shelves[1].id.clone(), json!(1843))
+        ],
+        "the column default, then the given value"
+    );
+    let mut bad = std::collections::BTreeMap::new();
+    bad.insert("nope".to_string(), json!(1));
+    let err = f
+        .links
+        .create_with(
+            "author",
+            &ada,
+            "shelf",
+            std::slice::from_ref(&shelves[0].id),
+            &bad,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
 }
