@@ -7,13 +7,14 @@ use serde::Deserialize;
 use stheno_core_flows::product::{self, Update};
 use stheno_framework::Container;
 use stheno_module_sdk::Result;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::graph::FieldsConfig;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_product::models::{
     CreateProductCollection, CreateProductTag, CreateProductType, ProductCollection, ProductOption,
     ProductTag, ProductType, UpdateProductCollection, UpdateProductTag, UpdateProductType,
 };
-use stheno_product::{CreateOptionInput, OptionFilter, ProductModule, UpdateOptionInput};
+use stheno_product::{CreateOptionInput, ProductModule, ProductOptionFilter, UpdateOptionInput};
 use stheno_workflow_sdk::Workflow;
 
 use crate::crud::CrudResource;
@@ -121,20 +122,33 @@ impl Resource for Options {
         page: Page,
         order: &[OrderBy],
     ) -> Result<(Vec<ProductOption>, i64)> {
-        let filter = OptionFilter {
+        // `created_at[$gte]=…` as the generated filter's operators.
+        let dates = |f: DateFilter| {
+            FieldFilter::ops(|o| {
+                o.eq = f.eq.map(Some);
+                o.ne = f.ne.map(Some);
+                o.gt = f.gt;
+                o.gte = f.gte;
+                o.lt = f.lt;
+                o.lte = f.lte;
+            })
+        };
+        let filter = ProductOptionFilter {
             q: f.q,
-            id: f.id,
-            title: f.title,
-            is_exclusive: f.is_exclusive,
-            created_at: f.created_at,
-            updated_at: f.updated_at,
-            with_deleted,
+            id: f.id.map(|ids| FieldFilter::In(ids.0)),
+            title: f.title.map(|titles| FieldFilter::In(titles.0)),
+            is_exclusive: f.is_exclusive.map(FieldFilter::Eq),
+            created_at: f.created_at.map(dates),
+            updated_at: f.updated_at.map(dates),
             ..Default::default()
         };
-        m.list_options(&filter, page, order).await
+        let config = ListConfig::page(page)
+            .ordered(order.to_vec())
+            .with_deleted(with_deleted);
+        m.product_options().list_and_count(&filter, &config).await
     }
     async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductOption> {
-        m.retrieve_option(id).await
+        m.product_options().retrieve(id).await
     }
     async fn create(c: &Container, input: CreateOptionInput) -> Result<ProductOption> {
         first(run(c, product::create_product_options(), vec![input]).await?)

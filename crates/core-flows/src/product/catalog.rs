@@ -331,16 +331,20 @@ impl Entity for Options {
         m.restore_option_snapshots(snapshots).await
     }
     async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.soft_delete_options(ids).await
+        m.product_options().soft_delete(ids).await.map(drop)
     }
     async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.restore_options(ids).await
+        m.product_options().restore(ids).await.map(drop)
     }
 }
 
 pub type CreateProductOptionsStep = CreateStep<Options>;
 pub type UpdateProductOptionsStep = UpdateStep<Options>;
-pub type DeleteProductOptionsStep = DeleteStep<Options>;
+/// `delete-product-options` (soft, with the values; ⇐ restore exactly what
+/// was deleted), raising `product-option.deleted`.
+pub fn delete_product_options_step() -> SoftDeleteEntities<ProductModule, ProductOption> {
+    SoftDeleteEntities::new("delete-product-options").emitting("product-option")
+}
 
 /// Hook `productOptionsCreated` of `create-product-options`: runs on
 /// the workflow's result; a failing handler undoes the workflow.
@@ -376,6 +380,6 @@ pub const PRODUCT_OPTIONS_DELETED: Hook<Vec<String>> =
 /// after a restore.
 pub fn delete_product_options() -> Workflow<Vec<String>, Vec<String>> {
     Workflow::new("delete-product-options")
-        .then(DeleteProductOptionsStep::new())
+        .then(delete_product_options_step())
         .hook(PRODUCT_OPTIONS_DELETED)
 }

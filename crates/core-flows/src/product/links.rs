@@ -2,8 +2,8 @@
 //! product.
 
 use serde::{Deserialize, Serialize};
-use stheno_module_sdk::list::OneOrMany;
-use stheno_product::{OptionFilter, OptionLinks, ProductFilter, ProductModule};
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
+use stheno_product::{OptionLinks, ProductFilter, ProductModule, ProductOptionFilter};
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
 
 use super::{dedup, emit, id_filter, page_for};
@@ -203,12 +203,15 @@ async fn exclusive_among(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let filter = OptionFilter {
-        id: Some(OneOrMany(ids.to_vec())),
-        is_exclusive: Some(true),
+    let filter = ProductOptionFilter {
+        id: Some(FieldFilter::any(ids.iter().cloned())),
+        is_exclusive: Some(FieldFilter::Eq(true)),
         ..Default::default()
     };
-    let (options, _) = m.list_options(&filter, page_for(ids), &[]).await?;
+    let options = m
+        .product_options()
+        .list(&filter, &ListConfig::default())
+        .await?;
     Ok(options.into_iter().map(|o| o.id).collect())
 }
 
@@ -259,7 +262,7 @@ impl Step for AddProductOptionsToProductStep {
         m.link_product_options(&undo.product_id, &[], &undo.options)
             .await?;
         if !undo.exclusive.is_empty() {
-            m.restore_options(&undo.exclusive).await?;
+            m.product_options().restore(&undo.exclusive).await?;
         }
         Ok(())
     }

@@ -149,7 +149,7 @@ async fn product_options_batch_links_and_is_compensated() {
     assert!(after[0].option_ids.contains(&s.option));
     assert!(!after[0].option_ids.contains(&size));
     assert!(
-        m.retrieve_option(&size).await.is_err(),
+        m.product_options().retrieve(&size).await.is_err(),
         "exclusive option deleted"
     );
 }

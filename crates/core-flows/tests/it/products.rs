@@ -261,5 +261,11 @@ async fn update_products_compensation_keeps_an_unlinked_exclusive_option() {
     )
     .await;
     assert_same(&before, &env.state().await);
-    assert!(env.products.retrieve_option(&lone.id).await.is_ok());
+    assert!(
+        env.products
+            .product_options()
+            .retrieve(&lone.id)
+            .await
+            .is_ok()
+    );
 }

@@ -8,12 +8,10 @@ use serde_json::{Value, json};
 use stheno_framework::testing::TestDb;
 use stheno_module_sdk::entity::ListConfig;
 use stheno_module_sdk::events::RecordingEventBus;
-use stheno_module_sdk::list::Page;
+use stheno_module_sdk::list::{OrderBy, Page};
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, ErrorKind};
-use stheno_product::{
-    CategoryFilter, OptionFilter, OptionValueFilter, ProductFilter, ProductModule, VariantFilter,
-};
+use stheno_product::{CategoryFilter, ProductFilter, ProductModule, VariantFilter};
 use stheno_workflow_sdk::{
     Data, Step, StepContext, StepError, StepResponse, Workflow, WorkflowEngine, WorkflowError,
     async_trait,
@@ -152,29 +150,23 @@ impl Env {
         let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
         let variant_values = m.variant_snapshots(&variant_ids).await.unwrap();
         let options = m
-            .list_options(
-                &OptionFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
+            .product_options()
+            .list(
+                &Default::default(),
+                &ListConfig::default().with_deleted(true),
             )
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let values = m
-            .list_option_values(
-                &OptionValueFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
+            .product_option_values()
+            .list(
+                &Default::default(),
+                &ListConfig::default()
+                    .with_deleted(true)
+                    .ordered(vec![OrderBy::asc("rank")]),
             )
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let collections = m
             .product_collections()
             .list(

@@ -46,11 +46,11 @@
 //!   [`delete_products`](ProductModule::delete_products);
 //! - variants: `list_variants`, `retrieve_variant`, `create_variants`,
 //!   `update_variant`, `soft_delete_variants`, `restore_variants`;
-//! - options: `list_options`, `retrieve_option`, `create_options`,
-//!   `update_option`, `soft_delete_options`, `restore_options`,
-//!   `delete_options`, `link_product_options`, and option values
-//!   (`list_option_values`, `retrieve_option_value`, `update_option_value`,
-//!   `soft_delete_option_values`);
+//! - options: the generated `product_options()` and `product_option_values()`
+//!   services (list, retrieve, soft delete, restore), and the domain
+//!   operations `create_options`, `update_option`, `delete_options`,
+//!   `link_product_options`, `list_options_of_products` and
+//!   `update_option_value`;
 //! - collections, categories, tags, types: list/retrieve/create/update/
 //!   soft delete/restore, plus
 //!   [`update_collection_products`](ProductModule::update_collection_products),
@@ -116,9 +116,10 @@ mod sql;
 
 pub use input::IdRef;
 pub use models::{
-    CreateProductCollection, CreateProductTag, CreateProductType, ProductCollectionFilter,
-    ProductTagFilter, ProductTypeFilter, UpdateProductCollection, UpdateProductTag,
-    UpdateProductType,
+    CreateProductCollection, CreateProductOption, CreateProductOptionValue, CreateProductTag,
+    CreateProductType, ProductCollectionFilter, ProductOptionFilter, ProductOptionValueFilter,
+    ProductTagFilter, ProductTypeFilter, UpdateProductCollection, UpdateProductOption,
+    UpdateProductOptionValue, UpdateProductTag, UpdateProductType,
 };
 pub use service::*;
 

@@ -183,24 +183,37 @@ pub struct ProductVariant {
 
 /// An option such as "Size" (`opt_…`). Options are global and linked to
 /// products; an *exclusive* option belongs to the one product it was created
-/// with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+/// with. A generated entity:
+/// [`ProductModule::product_options`](crate::ProductModule::product_options)
+/// is its service; soft delete, restore and delete take the values along.
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "opt",
+    searchable(title),
+    soft_delete,
+    has_many(values = ProductOptionValue, fk = "option_id", cascade)
+)]
+#[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_option, check_for_backend(Pg))]
 pub struct ProductOption {
     pub id: String,
     pub title: String,
+    #[entity(default = "false")]
     pub is_exclusive: bool,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
-/// One value of an option, such as "XL" (`optval_…`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+/// One value of an option, such as "XL" (`optval_…`). A generated entity:
+/// [`ProductModule::product_option_values`](crate::ProductModule::product_option_values)
+/// is its service.
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "optval",
+    searchable(value),
+    soft_delete,
+    belongs_to(option = ProductOption, fk = "option_id")
+)]
+#[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_option_value, check_for_backend(Pg))]
 pub struct ProductOptionValue {
     pub id: String,
@@ -208,12 +221,6 @@ pub struct ProductOptionValue {
     pub rank: Option<i32>,
     pub option_id: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// The link between a product and an option (`prodopt_…`).

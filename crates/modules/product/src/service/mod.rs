@@ -19,12 +19,12 @@ use stheno_module_sdk::link::LinkDef;
 use stheno_module_sdk::{Error, ErrorKind, Result};
 
 use crate::events::Events;
-use crate::models::{ProductCollection, ProductTag, ProductType};
+use crate::models::{
+    ProductCollection, ProductOption, ProductOptionValue, ProductTag, ProductType,
+};
 
 pub use categories::{CategoryFilter, CreateCategoryInput, UpdateCategoryInput};
-pub use options::{
-    CreateOptionInput, OptionFilter, OptionValueFilter, UpdateOptionInput, UpdateOptionValueInput,
-};
+pub use options::{CreateOptionInput, UpdateOptionInput, UpdateOptionValueInput};
 pub use products::{
     CreateProductInput, DEFAULT_OPTION_TITLE, DEFAULT_OPTION_VALUE, ImageInput, ProductFilter,
     ProductOptionInput, UpdateProductInput,
@@ -50,6 +50,8 @@ pub struct ProductModule {
     tags: EntityService<ProductTag>,
     types: EntityService<ProductType>,
     collections: EntityService<ProductCollection>,
+    options: EntityService<ProductOption>,
+    option_values: EntityService<ProductOptionValue>,
 }
 
 impl std::fmt::Debug for ProductModule {
@@ -74,7 +76,9 @@ impl ProductModule {
         Self {
             tags: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             types: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
-            collections: EntityService::from_parts(db.clone(), events.clone(), links),
+            collections: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            options: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            option_values: EntityService::from_parts(db.clone(), events.clone(), links),
             db,
             events,
         }
@@ -98,6 +102,23 @@ impl ProductModule {
     /// when a type is soft-deleted.
     pub fn product_types(&self) -> &EntityService<ProductType> {
         &self.types
+    }
+
+    /// Product options: the generated service (list, retrieve, soft delete,
+    /// restore). Soft delete takes the option's values along (`cascade`) and
+    /// keeps the product links, so a restore brings back the option, exactly
+    /// the values deleted with it, and its place on products. Creating,
+    /// updating (with the value list) and hard-deleting options are domain
+    /// operations of [`ProductModule`]: [`create_options`](Self::create_options),
+    /// [`update_option`](Self::update_option), [`delete_options`](Self::delete_options).
+    pub fn product_options(&self) -> &EntityService<ProductOption> {
+        &self.options
+    }
+
+    /// Option values: the generated service (list, retrieve, soft delete,
+    /// restore). Values are created and re-ranked through their option.
+    pub fn product_option_values(&self) -> &EntityService<ProductOptionValue> {
+        &self.option_values
     }
 
     pub(crate) async fn conn(&self) -> Result<DbConn> {
@@ -125,6 +146,18 @@ impl ServiceOf<ProductTag> for ProductModule {
 impl ServiceOf<ProductCollection> for ProductModule {
     fn service(&self) -> &EntityService<ProductCollection> {
         &self.collections
+    }
+}
+
+impl ServiceOf<ProductOption> for ProductModule {
+    fn service(&self) -> &EntityService<ProductOption> {
+        &self.options
+    }
+}
+
+impl ServiceOf<ProductOptionValue> for ProductModule {
+    fn service(&self) -> &EntityService<ProductOptionValue> {
+        &self.option_values
     }
 }
 

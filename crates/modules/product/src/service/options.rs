@@ -5,55 +5,21 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use stheno_module_sdk::entity::{Condition, EntityFilter, FieldFilter, ListConfig};
 use stheno_module_sdk::id::generate_id;
-use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_module_sdk::{Error, Result, time};
 
-use super::{
-    Conn, ProductModule, apply_order, contains_pattern, ensure_found, filter_dates, not_found,
-    refine, retrieve_live, soft_delete_rows, stamp,
-};
+use super::{Conn, ProductModule, ensure_found, not_found, refine, stamp};
 use crate::events::{Action, EventEntity, Events};
-use crate::models::{ProductOption, ProductOptionValue, prefix};
+use crate::models::{ProductOption, ProductOptionFilter, ProductOptionValue, prefix};
 use crate::schema::{
     product, product_option, product_option_value, product_product_option,
     product_product_option_value,
 };
-
-/// Filters of [`ProductModule::list_options`].
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct OptionFilter {
-    /// Case-insensitive substring of `title`.
-    pub q: Option<String>,
-    pub id: Option<OneOrMany>,
-    pub title: Option<OneOrMany>,
-    pub is_exclusive: Option<bool>,
-    /// Options linked to these products.
-    pub product_id: Option<OneOrMany>,
-    pub created_at: Option<DateFilter>,
-    pub updated_at: Option<DateFilter>,
-    /// Filtering on `deleted_at` includes soft-deleted options.
-    pub deleted_at: Option<DateFilter>,
-    pub with_deleted: bool,
-}
-
-/// Filters of [`ProductModule::list_option_values`].
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct OptionValueFilter {
-    /// Case-insensitive substring of `value`.
-    pub q: Option<String>,
-    pub id: Option<OneOrMany>,
-    pub option_id: Option<OneOrMany>,
-    pub value: Option<OneOrMany>,
-    pub with_deleted: bool,
-}
 
 /// `POST /admin/product-options`: a global option (`is_exclusive` defaults
 /// to `false`). Values are ranked in array order unless `ranks` says
@@ -507,87 +473,32 @@ pub(crate) async fn load_option_maps(
     Ok(maps)
 }
 
-fn filtered(f: &OptionFilter) -> product_option::BoxedQuery<'_, Pg> {
-    let mut query = product_option::table.into_boxed();
-    if !f.with_deleted && f.deleted_at.is_none() {
-        query = query.filter(product_option::deleted_at.is_null());
-    }
-    if let Some(q) = &f.q {
-        query = query.filter(product_option::title.ilike(contains_pattern(q)));
-    }
-    if let Some(ids) = &f.id {
-        query = query.filter(product_option::id.eq_any(ids.as_slice()));
-    }
-    if let Some(titles) = &f.title {
-        query = query.filter(product_option::title.eq_any(titles.as_slice()));
-    }
-    if let Some(exclusive) = f.is_exclusive {
-        query = query.filter(product_option::is_exclusive.eq(exclusive));
-    }
-    if let Some(products) = &f.product_id {
-        let linked = product_product_option::table
-            .filter(product_product_option::product_id.eq_any(products.as_slice()))
-            .filter(product_product_option::deleted_at.is_null())
-            .select(product_product_option::product_option_id);
-        query = query.filter(product_option::id.eq_any(linked));
-    }
-    filter_dates!(query, product_option::created_at, &f.created_at);
-    filter_dates!(query, product_option::updated_at, &f.updated_at);
-    filter_dates!(query, product_option::deleted_at, &f.deleted_at);
-    query
-}
-
-fn filtered_values(f: &OptionValueFilter) -> product_option_value::BoxedQuery<'_, Pg> {
-    let mut query = product_option_value::table.into_boxed();
-    if !f.with_deleted {
-        query = query.filter(product_option_value::deleted_at.is_null());
-    }
-    if let Some(q) = &f.q {
-        query = query.filter(product_option_value::value.ilike(contains_pattern(q)));
-    }
-    if let Some(ids) = &f.id {
-        query = query.filter(product_option_value::id.eq_any(ids.as_slice()));
-    }
-    if let Some(ids) = &f.option_id {
-        query = query.filter(product_option_value::option_id.eq_any(ids.as_slice()));
-    }
-    if let Some(values) = &f.value {
-        query = query.filter(product_option_value::value.eq_any(values.as_slice()));
-    }
-    query
-}
-
 impl ProductModule {
-    /// A page of options and the total count. Default order: `created_at`
-    /// ascending. Order fields: `id`, `title`, `is_exclusive`, `created_at`,
-    /// `updated_at`, `deleted_at`.
-    pub async fn list_options(
+    /// The options matching `filter` that are linked to any of
+    /// `product_ids` (`product_id` filter of the options list). A domain
+    /// method: the link is the `product_product_option` pivot, which is not
+    /// a declared relation (`Product` is not a generated entity), so no
+    /// generated relation filter covers it.
+    pub async fn list_options_of_products(
         &self,
-        filter: &OptionFilter,
-        page: Page,
-        order: &[OrderBy],
+        product_ids: &[String],
+        filter: &ProductOptionFilter,
+        config: &ListConfig,
     ) -> Result<(Vec<ProductOption>, i64)> {
-        let rows = apply_order!(filtered(filter), order,
-            default: product_option::created_at.asc(), tiebreak: product_option::id.asc(), {
-            "id" => product_option::id,
-            "title" => product_option::title,
-            "is_exclusive" => product_option::is_exclusive,
-            "created_at" => product_option::created_at,
-            "updated_at" => product_option::updated_at,
-            "deleted_at" => product_option::deleted_at,
-        })
-        .select(ProductOption::as_select())
-        .offset(page.offset)
-        .limit(page.limit);
         let mut conn = self.conn().await?;
-        let count = filtered(filter).count().get_result(&mut conn).await?;
-        let options = rows.load(&mut conn).await?;
-        Ok((options, count))
-    }
-
-    /// One option; `not_found` if it does not exist or was deleted.
-    pub async fn retrieve_option(&self, id: &str) -> Result<ProductOption> {
-        retrieve_live!(self, product_option, ProductOption, "ProductOption", id)
+        let linked: Vec<String> = product_product_option::table
+            .filter(product_product_option::product_id.eq_any(product_ids))
+            .filter(product_product_option::deleted_at.is_null())
+            .select(product_product_option::product_option_id)
+            .distinct()
+            .load(&mut conn)
+            .await?;
+        drop(conn);
+        let condition = Condition::All(vec![
+            filter.condition(),
+            FieldFilter::any(linked).condition("id"),
+        ]);
+        self.options.list_and_count_where(&condition, config).await
     }
 
     /// Create options with their values in one transaction. A global
@@ -658,68 +569,6 @@ impl ProductModule {
             .map_err(refine)?;
         self.emit(events).await;
         Ok(option)
-    }
-
-    /// Soft-delete options with their values. Products stay linked, so a
-    /// restore brings the option back on them; Query hides deleted options.
-    pub async fn soft_delete_options(&self, ids: &[String]) -> Result<()> {
-        let ids = ids.to_vec();
-        let mut conn = self.conn().await?;
-        let events = conn
-            .transaction(async move |c| {
-                let mut events = Events::new();
-                soft_delete_with_values(c, &ids, &mut events).await?;
-                Ok::<_, Error>(events)
-            })
-            .await?;
-        self.emit(events).await;
-        Ok(())
-    }
-
-    /// Undo [`ProductModule::soft_delete_options`] (values deleted with the
-    /// option come back too).
-    pub async fn restore_options(&self, ids: &[String]) -> Result<()> {
-        let ids = ids.to_vec();
-        let now = time::now();
-        let mut conn = self.conn().await?;
-        let events = conn
-            .transaction(async move |c| {
-                let options: Vec<(String, Option<DateTime<Utc>>)> = product_option::table
-                    .filter(product_option::id.eq_any(&ids))
-                    .filter(product_option::deleted_at.is_not_null())
-                    .select((product_option::id, product_option::deleted_at))
-                    .load(c)
-                    .await?;
-                let mut events = Events::new();
-                for (option_id, deleted_at) in options {
-                    let values: Vec<String> = diesel::update(
-                        product_option_value::table
-                            .filter(product_option_value::option_id.eq(&option_id))
-                            .filter(product_option_value::deleted_at.eq(deleted_at)),
-                    )
-                    .set((
-                        product_option_value::deleted_at.eq(None::<DateTime<Utc>>),
-                        product_option_value::updated_at.eq(now),
-                    ))
-                    .returning(product_option_value::id)
-                    .get_results(c)
-                    .await?;
-                    diesel::update(product_option::table.find(&option_id))
-                        .set((
-                            product_option::deleted_at.eq(None::<DateTime<Utc>>),
-                            product_option::updated_at.eq(now),
-                        ))
-                        .execute(c)
-                        .await?;
-                    events.push_one(EventEntity::ProductOption, Action::Restored, &option_id);
-                    events.push_ids(EventEntity::ProductOptionValue, Action::Restored, &values);
-                }
-                Ok::<_, Error>(events)
-            })
-            .await
-            .map_err(refine)?;
-        self.emit(events).await;
-        Ok(())
     }
 
     /// Delete options for good: their values, product links and variant
@@ -795,47 +644,6 @@ impl ProductModule {
         Ok(())
     }
 
-    /// A page of option values and the total count. Default order: `rank`
-    /// ascending. Order fields: `id`, `value`, `rank`, `option_id`,
-    /// `created_at`, `updated_at`.
-    pub async fn list_option_values(
-        &self,
-        filter: &OptionValueFilter,
-        page: Page,
-        order: &[OrderBy],
-    ) -> Result<(Vec<ProductOptionValue>, i64)> {
-        let rows = apply_order!(filtered_values(filter), order,
-            default: product_option_value::rank.asc(), tiebreak: product_option_value::id.asc(), {
-            "id" => product_option_value::id,
-            "value" => product_option_value::value,
-            "rank" => product_option_value::rank,
-            "option_id" => product_option_value::option_id,
-            "created_at" => product_option_value::created_at,
-            "updated_at" => product_option_value::updated_at,
-        })
-        .select(ProductOptionValue::as_select())
-        .offset(page.offset)
-        .limit(page.limit);
-        let mut conn = self.conn().await?;
-        let count = filtered_values(filter)
-            .count()
-            .get_result(&mut conn)
-            .await?;
-        let values = rows.load(&mut conn).await?;
-        Ok((values, count))
-    }
-
-    /// One option value; `not_found` if it does not exist or was deleted.
-    pub async fn retrieve_option_value(&self, id: &str) -> Result<ProductOptionValue> {
-        retrieve_live!(
-            self,
-            product_option_value,
-            ProductOptionValue,
-            "ProductOptionValue",
-            id
-        )
-    }
-
     /// Update one option value.
     pub async fn update_option_value(
         &self,
@@ -865,16 +673,6 @@ impl ProductModule {
         events.push_one(EventEntity::ProductOptionValue, Action::Updated, &value.id);
         self.emit(events).await;
         Ok(value)
-    }
-
-    /// Soft-delete option values.
-    pub async fn soft_delete_option_values(&self, ids: &[String]) -> Result<()> {
-        soft_delete_rows!(
-            self,
-            product_option_value,
-            EventEntity::ProductOptionValue,
-            ids
-        )
     }
 }
 

@@ -420,13 +420,10 @@ async fn global_options_are_linked_to_products() {
         .remove(0);
 
     let (linked, _) = p
-        .list_options(
-            &OptionFilter {
-                product_id: Some(OneOrMany(vec![shirt.id.clone()])),
-                ..Default::default()
-            },
-            Page::default(),
-            &[OrderBy::asc("title")],
+        .list_options_of_products(
+            std::slice::from_ref(&shirt.id),
+            &ProductOptionFilter::default(),
+            &ListConfig::page(Page::default()).ordered(vec![OrderBy::asc("title")]),
         )
         .await
         .unwrap();
@@ -464,21 +461,21 @@ async fn global_options_are_linked_to_products() {
         .await
         .unwrap();
     assert_error(
-        p.retrieve_option(&fit.id).await,
+        p.product_options().retrieve(&fit.id).await,
         ErrorKind::NotFound,
         &format!("ProductOption with id: {} was not found", fit.id),
     );
-    assert!(p.retrieve_option(&size.id).await.is_ok());
+    assert!(p.product_options().retrieve(&size.id).await.is_ok());
 
     // A product may use a subset of a shared option's values.
     let (values, _) = p
-        .list_option_values(
-            &OptionValueFilter {
-                option_id: Some(OneOrMany(vec![size.id.clone()])),
+        .product_option_values()
+        .list_and_count(
+            &ProductOptionValueFilter {
+                option_id: Some(FieldFilter::any([size.id.clone()])),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::page(Page::default()).ordered(vec![OrderBy::asc("rank")]),
         )
         .await
         .unwrap();

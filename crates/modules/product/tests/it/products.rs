@@ -2,6 +2,7 @@
 //! ordering, updates, soft delete and restore, events.
 
 use stheno_module_sdk::ErrorKind;
+use stheno_module_sdk::entity::ListConfig;
 use stheno_module_sdk::graph::QueryContext;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_product::models::ProductStatus;
@@ -835,13 +836,10 @@ async fn soft_delete_cascades_and_restore_brings_back_what_it_deleted() {
         .await
         .unwrap();
     let (options, _) = p
-        .list_options(
-            &OptionFilter {
-                with_deleted: true,
-                ..Default::default()
-            },
-            Page::default(),
-            &[],
+        .product_options()
+        .list_and_count(
+            &ProductOptionFilter::default(),
+            &ListConfig::page(Page::default()).with_deleted(true),
         )
         .await
         .unwrap();
