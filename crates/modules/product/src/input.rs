@@ -97,3 +97,12 @@ mod tests {
         assert_eq!(p.status.unwrap().len(), 2);
     }
 }
+
+/// Medusa's `toHandle`: kebab-case, lower case, only URL-safe characters.
+pub(crate) fn to_handle(text: &str) -> String {
+    use heck::ToKebabCase;
+    text.to_kebab_case()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}

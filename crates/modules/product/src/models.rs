@@ -350,7 +350,7 @@ pub struct ProductCollection {
 
 fn default_handle(input: &mut CreateProductCollection) -> stheno_module_sdk::Result<()> {
     if input.handle.is_none() {
-        input.handle = Some(crate::service::to_handle(&input.title));
+        input.handle = Some(crate::input::to_handle(&input.title));
     }
     Ok(())
 }

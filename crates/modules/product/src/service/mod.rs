@@ -239,14 +239,7 @@ fn entity_words(table: &str) -> String {
     }
 }
 
-/// Medusa's `toHandle`: kebab-case, lower case, only URL-safe characters.
-pub(crate) fn to_handle(text: &str) -> String {
-    use heck::ToKebabCase;
-    text.to_kebab_case()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
+pub(crate) use crate::input::to_handle;
 
 // The SDK's ordering macro and `q` pattern, under the paths the services use.
 pub(crate) use stheno_module_sdk::apply_order;
