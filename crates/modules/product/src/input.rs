@@ -67,6 +67,15 @@ pub(crate) fn dedup(ids: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// Medusa's `toHandle`: kebab-case, lower case, only URL-safe characters.
+pub(crate) fn to_handle(text: &str) -> String {
+    use heck::ToKebabCase;
+    text.to_kebab_case()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,13 +105,4 @@ mod tests {
         let p: Probe = serde_json::from_str(r#"{"status": ["draft", "published"]}"#).unwrap();
         assert_eq!(p.status.unwrap().len(), 2);
     }
-}
-
-/// Medusa's `toHandle`: kebab-case, lower case, only URL-safe characters.
-pub(crate) fn to_handle(text: &str) -> String {
-    use heck::ToKebabCase;
-    text.to_kebab_case()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
 }
