@@ -375,55 +375,41 @@ impl<E: Entity> EntityService<E> {
                 meta.name
             )));
         }
-        let links = self.links.clone();
-        let ids = ids.to_vec();
-        let mut conn = self.conn().await?;
-        let now = time::now();
-        let (deleted, pending) = conn
-            .transaction::<_, Error, _>(async move |c| {
-                let mut state = Cascade::new(now, links);
-                state.soft_delete(c, meta, "id", ids).await?;
-                Ok((state.touched, state.pending))
-            })
-            .await?;
-        self.emit(pending).await;
-        Ok(deleted)
+        self.cascade(CascadeOp::SoftDelete, ids).await
     }
 
     /// Undo [`soft_delete`](Self::soft_delete): the rows, and the children
     /// and link rows deleted with them (same `deleted_at`).
     pub async fn restore(&self, ids: &[String]) -> Result<Deleted> {
+        self.cascade(CascadeOp::Restore, ids).await
+    }
+
+    /// Delete rows for good, with their declared children and link rows.
+    pub async fn delete(&self, ids: &[String]) -> Result<Deleted> {
+        self.cascade(CascadeOp::Delete, ids).await
+    }
+
+    /// Run one soft delete, restore or delete with its cascades in a
+    /// transaction, then emit what it collected.
+    async fn cascade(&self, op: CascadeOp, ids: &[String]) -> Result<Deleted> {
         let meta = self.meta();
         let links = self.links.clone();
         let ids = ids.to_vec();
         let mut conn = self.conn().await?;
-        let (restored, pending) = conn
+        let (touched, pending) = conn
             .transaction::<_, Error, _>(async move |c| {
                 let mut state = Cascade::new(time::now(), links);
-                state.restore(c, meta, ids).await?;
+                match op {
+                    CascadeOp::SoftDelete => state.soft_delete(c, meta, "id", ids).await?,
+                    CascadeOp::Restore => state.restore(c, meta, ids).await?,
+                    CascadeOp::Delete => state.delete(c, meta, "id", ids).await?,
+                }
                 Ok((state.touched, state.pending))
             })
             .await
             .map_err(|e| meta.refine_duplicate(e))?;
         self.emit(pending).await;
-        Ok(restored)
-    }
-
-    /// Delete rows for good, with their declared children and link rows.
-    pub async fn delete(&self, ids: &[String]) -> Result<Deleted> {
-        let meta = self.meta();
-        let links = self.links.clone();
-        let ids = ids.to_vec();
-        let mut conn = self.conn().await?;
-        let (deleted, pending) = conn
-            .transaction::<_, Error, _>(async move |c| {
-                let mut state = Cascade::new(time::now(), links);
-                state.delete(c, meta, "id", ids).await?;
-                Ok((state.touched, state.pending))
-            })
-            .await?;
-        self.emit(pending).await;
-        Ok(deleted)
+        Ok(touched)
     }
 }
 
@@ -526,6 +512,13 @@ fn update_sql(
         record_expr_exact(meta, "t")
     ));
     sql
+}
+
+#[derive(Clone, Copy)]
+enum CascadeOp {
+    SoftDelete,
+    Restore,
+    Delete,
 }
 
 /// One soft delete / restore / delete walking children and links inside a
