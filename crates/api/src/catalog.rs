@@ -1,28 +1,29 @@
-//! The catalog resources both namespaces serve: collections, tags and types
-//! (route kit), global options ([`Resource`] + [`StoreResource`]), and the
-//! category tree selection. `admin::catalog` and `store::catalog` register
-//! them; neither imports the other.
+//! The catalog resources both namespaces serve, all on the route kit:
+//! collections, tags and types with the generated bodies, global options
+//! and categories with bodies of their own ([`CustomBodies`]).
+//! `admin::catalog` and `store::catalog` register them; neither imports the
+//! other.
 
-use serde::Deserialize;
 use stheno_core_flows::product::{self, Update};
 use stheno_framework::Container;
 use stheno_module_sdk::Result;
-use stheno_module_sdk::entity::{FieldFilter, ListConfig};
+use stheno_module_sdk::entity::{Bind, Condition, Op};
 use stheno_module_sdk::graph::FieldsConfig;
-use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_product::models::{
-    CreateProductCollection, CreateProductTag, CreateProductType, ProductCollection, ProductOption,
-    ProductTag, ProductType, UpdateProductCollection, UpdateProductTag, UpdateProductType,
+    CreateProductCollection, CreateProductTag, CreateProductType, ProductCategory,
+    ProductCollection, ProductOption, ProductTag, ProductType, UpdateProductCollection,
+    UpdateProductTag, UpdateProductType,
 };
-use stheno_product::{CreateOptionInput, ProductModule, ProductOptionFilter, UpdateOptionInput};
+use stheno_product::{
+    CreateCategoryInput, CreateOptionInput, ProductModule, UpdateCategoryInput, UpdateOptionInput,
+};
 use stheno_workflow_sdk::Workflow;
 
-use crate::crud::CrudResource;
+use crate::crud::{CrudResource, CustomBodies, SelectionFlag};
 use crate::fields::{
-    ADMIN_COLLECTION, ADMIN_OPTION, ADMIN_TAG, ADMIN_TYPE, STORE_COLLECTION, STORE_OPTION,
-    STORE_TAG, STORE_TYPE,
+    ADMIN_CATEGORY, ADMIN_COLLECTION, ADMIN_OPTION, ADMIN_TAG, ADMIN_TYPE, STORE_CATEGORY,
+    STORE_COLLECTION, STORE_OPTION, STORE_TAG, STORE_TYPE,
 };
-use crate::resource::{Resource, StoreResource, first};
 use crate::workflow::run;
 
 // ---- collections -------------------------------------------------------
@@ -91,127 +92,103 @@ impl CrudResource for Types {
 
 // ---- global product options (Medusa 2.16+) ------------------------------
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OptionParams {
-    q: Option<String>,
-    id: Option<OneOrMany>,
-    title: Option<OneOrMany>,
-    is_exclusive: Option<bool>,
-    created_at: Option<DateFilter>,
-    updated_at: Option<DateFilter>,
-}
-
+/// Global options: the route kit, with the option bodies (`values` travel
+/// with the option) and Medusa's soft-deleting `delete-product-options`.
 pub(crate) struct Options;
 
-impl Resource for Options {
-    const ENTITY: &'static str = "product_option";
-    const KEY: &'static str = "product_option";
-    const PLURAL: &'static str = "product_options";
-    const OBJECT: &'static str = "product_option";
-    const FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = ADMIN_OPTION;
-    type Row = ProductOption;
-    type Params = OptionParams;
-    type Create = CreateOptionInput;
-    type Update = UpdateOptionInput;
-
-    async fn list(
-        m: &ProductModule,
-        f: OptionParams,
-        with_deleted: bool,
-        page: Page,
-        order: &[OrderBy],
-    ) -> Result<(Vec<ProductOption>, i64)> {
-        // `created_at[$gte]=…` as the generated filter's operators.
-        let dates = |f: DateFilter| {
-            FieldFilter::ops(|o| {
-                o.eq = f.eq.map(Some);
-                o.ne = f.ne.map(Some);
-                o.gt = f.gt;
-                o.gte = f.gte;
-                o.lt = f.lt;
-                o.lte = f.lte;
-            })
-        };
-        let filter = ProductOptionFilter {
-            q: f.q,
-            id: f.id.map(|ids| FieldFilter::In(ids.0)),
-            title: f.title.map(|titles| FieldFilter::In(titles.0)),
-            is_exclusive: f.is_exclusive.map(FieldFilter::Eq),
-            created_at: f.created_at.map(dates),
-            updated_at: f.updated_at.map(dates),
-            ..Default::default()
-        };
-        let config = ListConfig::page(page)
-            .ordered(order.to_vec())
-            .with_deleted(with_deleted);
-        m.product_options().list_and_count(&filter, &config).await
-    }
-    async fn retrieve(m: &ProductModule, id: &str) -> Result<ProductOption> {
-        m.product_options().retrieve(id).await
-    }
-    async fn create(c: &Container, input: CreateOptionInput) -> Result<ProductOption> {
-        first(run(c, product::create_product_options(), vec![input]).await?)
-    }
-    async fn update(c: &Container, id: &str, input: UpdateOptionInput) -> Result<ProductOption> {
-        first(
-            run(
-                c,
-                product::update_product_options(),
-                vec![Update::new(id, input)],
-            )
-            .await?,
-        )
-    }
-    /// Soft delete, as Medusa's `delete-product-options` does.
-    async fn delete(c: &Container, id: &str) -> Result<()> {
-        run(c, product::delete_product_options(), vec![id.to_string()]).await?;
-        Ok(())
+impl CrudResource for Options {
+    type Module = ProductModule;
+    type Entity = ProductOption;
+    const FIELDS: FieldsConfig<'static> = ADMIN_OPTION;
+    const STORE_FIELDS: FieldsConfig<'static> = STORE_OPTION;
+    const KEY: Option<&'static str> = Some("product_option");
+    fn delete() -> Workflow<Vec<String>, Vec<String>> {
+        product::delete_product_options()
     }
 }
 
-// ---- storefront reads ----------------------------------------------------
-
-impl StoreResource for Options {
-    type StoreParams = OptionParams;
-    const STORE_FIELDS: stheno_module_sdk::graph::FieldsConfig<'static> = STORE_OPTION;
-    fn from_store(p: OptionParams) -> OptionParams {
-        p
+impl CustomBodies for Options {
+    type CreateBody = CreateOptionInput;
+    type UpdateBody = UpdateOptionInput;
+    async fn create_from(c: &Container, input: CreateOptionInput) -> Result<ProductOption> {
+        one(run(c, product::create_product_options(), vec![input]).await?)
+    }
+    async fn update_from(
+        c: &Container,
+        id: &str,
+        input: UpdateOptionInput,
+    ) -> Result<ProductOption> {
+        let update = vec![Update::new(id, input)];
+        one(run(c, product::update_product_options(), update).await?)
     }
 }
+
+// ---- categories -----------------------------------------------------------
 
 /// `include_ancestors_tree` / `include_descendants_tree`: follow the parent
 /// chain or the children, three levels deep (the store relation limit).
-pub(crate) fn with_trees(
-    mut selection: stheno_module_sdk::graph::Selection,
-    ancestors: bool,
-    descendants: bool,
-) -> stheno_module_sdk::graph::Selection {
-    use stheno_module_sdk::graph::Selection;
-    if ancestors {
-        selection.relations.insert(
-            "parent_category".into(),
-            Selection::parse(["*parent_category", "*parent_category.parent_category"])
-                .relations
-                .remove("parent_category")
-                .map(|mut s| {
-                    s.all_scalars = true;
-                    s
-                })
-                .unwrap_or_else(Selection::all),
-        );
-    }
-    if descendants {
-        let mut deep = Selection::parse([
+const CATEGORY_TREES: &[SelectionFlag] = &[
+    SelectionFlag {
+        param: "include_ancestors_tree",
+        fields: &["*parent_category", "*parent_category.parent_category"],
+    },
+    SelectionFlag {
+        param: "include_descendants_tree",
+        fields: &[
             "*category_children",
             "*category_children.category_children",
             "*category_children.category_children.category_children",
-        ]);
-        if let Some(children) = deep.relations.remove("category_children") {
-            selection
-                .relations
-                .insert("category_children".into(), children);
-        }
+        ],
+    },
+];
+
+/// Categories: the route kit over the generated service for reads, the
+/// tree's own workflows for writes; shoppers see active, public categories.
+pub(crate) struct Categories;
+
+impl CrudResource for Categories {
+    type Module = ProductModule;
+    type Entity = ProductCategory;
+    const FIELDS: FieldsConfig<'static> = ADMIN_CATEGORY;
+    const STORE_FIELDS: FieldsConfig<'static> = STORE_CATEGORY;
+    const KEY: Option<&'static str> = Some("product_category");
+    const PLURAL: Option<&'static str> = Some("product_categories");
+    const SELECTION_FLAGS: &'static [SelectionFlag] = CATEGORY_TREES;
+    fn store_scope() -> Option<Condition> {
+        let is = |column, value: bool| Condition::Compare {
+            column,
+            op: Op::Eq,
+            value: Bind::Text(value.to_string()),
+        };
+        Some(Condition::All(vec![
+            is("is_active", true),
+            is("is_internal", false),
+        ]))
     }
-    selection
+    fn delete() -> Workflow<Vec<String>, Vec<String>> {
+        product::delete_product_categories()
+    }
+}
+
+impl CustomBodies for Categories {
+    type CreateBody = CreateCategoryInput;
+    type UpdateBody = UpdateCategoryInput;
+    async fn create_from(c: &Container, input: CreateCategoryInput) -> Result<ProductCategory> {
+        one(run(c, product::create_product_categories(), vec![input]).await?)
+    }
+    async fn update_from(
+        c: &Container,
+        id: &str,
+        input: UpdateCategoryInput,
+    ) -> Result<ProductCategory> {
+        let update = vec![Update::new(id, input)];
+        one(run(c, product::update_product_categories(), update).await?)
+    }
+}
+
+/// The row of a workflow run on one input.
+pub(crate) fn one<T>(rows: Vec<T>) -> Result<T> {
+    rows.into_iter()
+        .next()
+        .ok_or_else(|| stheno_module_sdk::Error::unexpected_state("nothing was written"))
 }

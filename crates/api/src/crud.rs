@@ -20,6 +20,15 @@
 //! routes exist; `create_one`, `update_one` and `delete_one` run a
 //! workflow of the resource's own when overridden.
 //!
+//! Beyond the generated defaults:
+//! - [`CrudResource::store_scope`]: what shoppers may see (active, public
+//!   categories); store lists and retrieves add it, a hidden row is a 404;
+//! - [`CrudResource::SELECTION_FLAGS`]: boolean query parameters that add
+//!   relations to the selection (`include_descendants_tree=true`);
+//! - [`CustomBodies`] + [`admin_custom`]: request bodies of the resource's
+//!   own where the wire body is not the generated input (an option's body
+//!   carries its values).
+//!
 //! ```ignore
 //! pub struct Brands;
 //! impl CrudResource for Brands {
@@ -33,13 +42,14 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::de::DeserializeOwned;
 use stheno_core_flows::entity::{self, Update};
 use stheno_framework::Container;
 use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::Module;
 use stheno_module_sdk::entity::{Condition, Entity, EntityFilter, ListConfig, ServiceOf};
-use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
+use stheno_module_sdk::graph::{FieldsConfig, QueryContext, Selection};
 use stheno_module_sdk::link::plural;
 use stheno_workflow_sdk::Workflow;
 
@@ -83,6 +93,18 @@ impl AdminRoutes {
     };
 }
 
+/// A boolean query parameter that widens the selection:
+/// `include_descendants_tree=true` selects `*category_children` three levels
+/// deep. The kit takes it out of the query before the filters are read.
+#[derive(Debug, Clone, Copy)]
+pub struct SelectionFlag {
+    pub param: &'static str,
+    /// Field entries added when the flag is `true` (`*category_children`,
+    /// `*category_children.category_children`); the relations they name
+    /// replace those of the request's selection.
+    pub fields: &'static [&'static str],
+}
+
 /// The input of an update workflow of `R`.
 pub type Updates<R> = Vec<Update<<<R as CrudResource>::Entity as Entity>::Update>>;
 
@@ -107,6 +129,16 @@ pub trait CrudResource: Sized + Send + Sync + 'static {
     const PLURAL: Option<&'static str> = None;
     /// The admin routes [`admin`] registers.
     const ADMIN_ROUTES: AdminRoutes = AdminRoutes::ALL;
+    /// Query parameters of list and retrieve routes that widen the
+    /// selection.
+    const SELECTION_FLAGS: &'static [SelectionFlag] = &[];
+
+    /// Rows shoppers may see besides not being deleted, e.g.
+    /// `is_active = true AND is_internal = false`. The store list adds it to
+    /// every filter; a store retrieve of a row outside it is a 404.
+    fn store_scope() -> Option<Condition> {
+        None
+    }
 
     fn key() -> &'static str {
         Self::KEY.unwrap_or(<Self::Entity as Entity>::META.entity)
@@ -180,19 +212,34 @@ pub trait CrudResource: Sized + Send + Sync + 'static {
 /// [`CrudResource::ADMIN_ROUTES`]). Routes of your own under
 /// `<path>/<literal>` go before this call, so `{id}` does not catch them.
 pub fn admin<R: CrudResource>(cfg: &mut web::ServiceConfig, path: &str) {
+    admin_routes::<R>(
+        cfg,
+        path,
+        web::post().to(create::<R>),
+        web::post().to(update::<R>),
+    );
+}
+
+/// The admin routes of `R` with the given create and update routes.
+fn admin_routes<R: CrudResource>(
+    cfg: &mut web::ServiceConfig,
+    path: &str,
+    create: actix_web::Route,
+    update: actix_web::Route,
+) {
     let routes = R::ADMIN_ROUTES;
     let one = format!("{path}/{{id}}");
     if routes.list {
         cfg.route(path, web::get().to(list::<R>));
     }
     if routes.create {
-        cfg.route(path, web::post().to(create::<R>));
+        cfg.route(path, create);
     }
     if routes.retrieve {
         cfg.route(&one, web::get().to(retrieve::<R>));
     }
     if routes.update {
-        cfg.route(&one, web::post().to(update::<R>));
+        cfg.route(&one, update);
     }
     if routes.delete {
         cfg.route(&one, web::delete().to(delete::<R>));
@@ -209,13 +256,74 @@ pub fn store<R: CrudResource>(cfg: &mut web::ServiceConfig, path: &str) {
 
 type Filter<R> = <<R as CrudResource>::Entity as Entity>::Filter;
 
+/// The query string without `R`'s selection flags, and the flags that are
+/// `true`. A flag's value must be `true` or `false`.
+fn split_flags<R: CrudResource>(query: &str) -> ApiResult<(String, Vec<&'static SelectionFlag>)> {
+    if R::SELECTION_FLAGS.is_empty() {
+        return Ok((query.to_string(), Vec::new()));
+    }
+    let mut rest = Vec::new();
+    let mut on = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match R::SELECTION_FLAGS.iter().find(|f| f.param == key) {
+            Some(flag) => match value {
+                "true" => on.push(flag),
+                "false" => {}
+                other => {
+                    return Err(stheno_module_sdk::Error::invalid_data(format!(
+                        "Invalid request: Expected type: 'boolean' for field '{key}', got: '{other}'"
+                    ))
+                    .into());
+                }
+            },
+            None => rest.push(pair),
+        }
+    }
+    Ok((rest.join("&"), on))
+}
+
+/// The request's query as `ListQuery<F>` with `R`'s selection flags applied
+/// to the selection built from `fields`.
+fn read_query<R: CrudResource, F: DeserializeOwned>(
+    req: &HttpRequest,
+    fields: FieldsConfig<'static>,
+) -> ApiResult<(ListQuery<F>, Selection)> {
+    let (query, flags) = split_flags::<R>(req.query_string())?;
+    let q: ListQuery<F> = stheno_http::extract::parse_list(&query)?;
+    let mut selection = q.selection(fields)?;
+    for flag in flags {
+        let extra = Selection::parse(flag.fields.iter().copied());
+        selection.relations.extend(extra.relations);
+    }
+    Ok((q, selection))
+}
+
+/// The condition of a list or retrieve in `ctx`: the filter, and for the
+/// storefront live rows inside [`CrudResource::store_scope`] only.
+fn scoped<R: CrudResource>(condition: Condition, ctx: QueryContext) -> Condition {
+    if ctx != QueryContext::STORE {
+        return condition;
+    }
+    let mut all = vec![condition];
+    if <R::Entity as Entity>::META.soft_delete {
+        // The storefront never sees deleted rows, whatever it filters on.
+        all.push(Condition::IsNull {
+            column: "deleted_at",
+            negated: false,
+        });
+    }
+    all.extend(R::store_scope());
+    Condition::All(all)
+}
+
 async fn list_with<R: CrudResource>(
     c: &Container,
-    q: ListQuery<Filter<R>>,
+    req: &HttpRequest,
     fields: FieldsConfig<'static>,
     ctx: QueryContext,
 ) -> ApiResult<HttpResponse> {
-    let selection = q.selection(fields)?;
+    let (q, selection) = read_query::<R, Filter<R>>(req, fields)?;
     let store = ctx == QueryContext::STORE;
     let page = q.page(if store {
         R::STORE_LIMIT
@@ -227,22 +335,11 @@ async fn list_with<R: CrudResource>(
     } else {
         None
     };
-    let mut condition = q.filters.condition();
-    let with_deleted = ctx != QueryContext::STORE && q.with_deleted;
-    if ctx == QueryContext::STORE && <R::Entity as Entity>::META.soft_delete {
-        // The storefront never sees deleted rows, whatever it filters on.
-        condition = Condition::All(vec![
-            condition,
-            Condition::IsNull {
-                column: "deleted_at",
-                negated: false,
-            },
-        ]);
-    }
+    let condition = scoped::<R>(q.filters.condition(), ctx);
     let config = ListConfig {
         page: Some(page),
         order: q.order_by(default_order),
-        with_deleted,
+        with_deleted: !store && q.with_deleted,
     };
     let m = c.require::<R::Module>()?;
     let (rows, count) = m
@@ -264,27 +361,58 @@ async fn list_with<R: CrudResource>(
 
 async fn list<R: CrudResource>(
     c: web::Data<Container>,
-    q: ListQuery<Filter<R>>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    list_with::<R>(&c, q, R::FIELDS, QueryContext::ADMIN).await
+    list_with::<R>(&c, &req, R::FIELDS, QueryContext::ADMIN).await
 }
 
 async fn store_list<R: CrudResource>(
     c: web::Data<Container>,
-    q: ListQuery<Filter<R>>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    list_with::<R>(&c, q, R::STORE_FIELDS, QueryContext::STORE).await
+    list_with::<R>(&c, &req, R::STORE_FIELDS, QueryContext::STORE).await
+}
+
+/// The row `id` as `ctx` may see it: in the store, inside
+/// [`CrudResource::store_scope`] (a row outside it is not found).
+async fn fetch<R: CrudResource>(
+    c: &Container,
+    id: &str,
+    ctx: QueryContext,
+) -> ApiResult<R::Entity> {
+    let service = c.require::<R::Module>()?;
+    let service = service.service();
+    if ctx == QueryContext::STORE && R::store_scope().is_some() {
+        let condition = scoped::<R>(
+            Condition::In {
+                column: "id",
+                values: vec![stheno_module_sdk::entity::Bind::Text(id.to_string())],
+                negated: false,
+            },
+            ctx,
+        );
+        let config = ListConfig {
+            page: Some(stheno_module_sdk::list::Page::new(0, 1)),
+            ..ListConfig::default()
+        };
+        let rows = service.list_where(&condition, &config).await?;
+        return rows
+            .into_iter()
+            .next()
+            .ok_or_else(|| <R::Entity as Entity>::META.not_found(id).into());
+    }
+    Ok(service.retrieve(id).await?)
 }
 
 async fn retrieve_with<R: CrudResource>(
     c: &Container,
     id: &str,
-    q: RetrieveQuery,
+    req: &HttpRequest,
     fields: FieldsConfig<'static>,
     ctx: QueryContext,
 ) -> ApiResult<HttpResponse> {
-    let selection = q.selection(fields)?;
-    let row = c.require::<R::Module>()?.service().retrieve(id).await?;
+    let (_, selection) = read_query::<R, stheno_http::NoFilters>(req, fields)?;
+    let row = fetch::<R>(c, id, ctx).await?;
     respond::one(
         c,
         <R::Entity as Entity>::META.entity,
@@ -299,9 +427,9 @@ async fn retrieve_with<R: CrudResource>(
 async fn retrieve<R: CrudResource>(
     c: web::Data<Container>,
     id: web::Path<String>,
-    q: RetrieveQuery,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    retrieve_with::<R>(&c, &id, q, R::FIELDS, QueryContext::ADMIN).await
+    retrieve_with::<R>(&c, &id, &req, R::FIELDS, QueryContext::ADMIN).await
 }
 
 /// `{<key>: record}` of `id` with the request's `fields` (admin): what a
@@ -311,15 +439,34 @@ pub async fn respond_one<R: CrudResource>(
     id: &str,
     q: RetrieveQuery,
 ) -> ApiResult<HttpResponse> {
-    retrieve_with::<R>(c, id, q, R::FIELDS, QueryContext::ADMIN).await
+    let selection = q.selection(R::FIELDS)?;
+    let row = c.require::<R::Module>()?.service().retrieve(id).await?;
+    respond_row::<R>(c, &row, &selection).await
+}
+
+/// `{<key>: row}` with `selection` (admin).
+async fn respond_row<R: CrudResource>(
+    c: &Container,
+    row: &R::Entity,
+    selection: &Selection,
+) -> ApiResult<HttpResponse> {
+    respond::one(
+        c,
+        <R::Entity as Entity>::META.entity,
+        R::key(),
+        row,
+        selection,
+        QueryContext::ADMIN,
+    )
+    .await
 }
 
 async fn store_retrieve<R: CrudResource>(
     c: web::Data<Container>,
     id: web::Path<String>,
-    q: RetrieveQuery,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    retrieve_with::<R>(&c, &id, q, R::STORE_FIELDS, QueryContext::STORE).await
+    retrieve_with::<R>(&c, &id, &req, R::STORE_FIELDS, QueryContext::STORE).await
 }
 
 async fn create<R: CrudResource>(
@@ -329,15 +476,7 @@ async fn create<R: CrudResource>(
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(R::FIELDS)?;
     let row = R::create_one(&c, body.into_inner()).await?;
-    respond::one(
-        &c,
-        <R::Entity as Entity>::META.entity,
-        R::key(),
-        &row,
-        &selection,
-        QueryContext::ADMIN,
-    )
-    .await
+    respond_row::<R>(&c, &row, &selection).await
 }
 
 async fn update<R: CrudResource>(
@@ -349,15 +488,7 @@ async fn update<R: CrudResource>(
     let selection = q.selection(R::FIELDS)?;
     c.require::<R::Module>()?.service().retrieve(&id).await?;
     let row = R::update_one(&c, &id, body.into_inner()).await?;
-    respond::one(
-        &c,
-        <R::Entity as Entity>::META.entity,
-        R::key(),
-        &row,
-        &selection,
-        QueryContext::ADMIN,
-    )
-    .await
+    respond_row::<R>(&c, &row, &selection).await
 }
 
 async fn delete<R: CrudResource>(
@@ -367,6 +498,64 @@ async fn delete<R: CrudResource>(
     c.require::<R::Module>()?.service().retrieve(&id).await?;
     R::delete_one(&c, &id).await?;
     Ok(response::deleted(&id, R::key()))
+}
+
+/// Request bodies of a resource's own, for resources whose wire body is not
+/// the generated `Create…` / `Update…` input: an option's body carries its
+/// values, a category's its place in the tree. Register with
+/// [`admin_custom`].
+pub trait CustomBodies: CrudResource {
+    /// The body of `POST /admin/<path>`.
+    type CreateBody: DeserializeOwned + 'static;
+    /// The body of `POST /admin/<path>/:id`.
+    type UpdateBody: DeserializeOwned + 'static;
+
+    /// Create one row from the body (typically: run the resource's create
+    /// workflow with one input).
+    fn create_from(
+        c: &Container,
+        body: Self::CreateBody,
+    ) -> impl std::future::Future<Output = stheno_module_sdk::Result<Self::Entity>>;
+
+    /// Update row `id` (known to exist) from the body.
+    fn update_from(
+        c: &Container,
+        id: &str,
+        body: Self::UpdateBody,
+    ) -> impl std::future::Future<Output = stheno_module_sdk::Result<Self::Entity>>;
+}
+
+/// [`admin`] with the bodies of [`CustomBodies`]: list, retrieve and delete
+/// as the kit serves them, create and update reading `R`'s own bodies.
+pub fn admin_custom<R: CustomBodies>(cfg: &mut web::ServiceConfig, path: &str) {
+    admin_routes::<R>(
+        cfg,
+        path,
+        web::post().to(create_custom::<R>),
+        web::post().to(update_custom::<R>),
+    );
+}
+
+async fn create_custom<R: CustomBodies>(
+    c: web::Data<Container>,
+    q: RetrieveQuery,
+    body: Body<R::CreateBody>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(R::FIELDS)?;
+    let row = R::create_from(&c, body.into_inner()).await?;
+    respond_row::<R>(&c, &row, &selection).await
+}
+
+async fn update_custom<R: CustomBodies>(
+    c: web::Data<Container>,
+    id: web::Path<String>,
+    q: RetrieveQuery,
+    body: Body<R::UpdateBody>,
+) -> ApiResult<HttpResponse> {
+    let selection = q.selection(R::FIELDS)?;
+    c.require::<R::Module>()?.service().retrieve(&id).await?;
+    let row = R::update_from(&c, &id, body.into_inner()).await?;
+    respond_row::<R>(&c, &row, &selection).await
 }
 
 /// Register the route kit's admin (and store) routes of a

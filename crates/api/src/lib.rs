@@ -17,7 +17,6 @@ mod catalog;
 pub mod crud;
 mod customer_fields;
 mod fields;
-mod resource;
 mod respond;
 mod store;
 pub(crate) mod workflow;

@@ -6,10 +6,11 @@ use anyhow::Context;
 use serde_json::{Value, json};
 use stheno::framework::Container;
 use stheno::product::{
-    CategoryFilter, CreateCategoryInput, CreateProductCollection, CreateProductInput,
-    CreateProductTag, CreateProductType, ProductModule,
+    CreateCategoryInput, CreateProductCollection, CreateProductInput, CreateProductTag,
+    CreateProductType, ProductCategoryFilter, ProductModule,
 };
-use stheno::sdk::list::{OneOrMany, Page};
+use stheno::sdk::entity::{FieldFilter, ListConfig};
+use stheno::sdk::list::Page;
 
 /// Number of demo products (each with 6 variants: 3 sizes × 2 colors).
 pub const PRODUCTS: usize = 20;
@@ -17,16 +18,16 @@ pub const PRODUCTS: usize = 20;
 pub async fn demo_catalog(container: Container) -> anyhow::Result<()> {
     let products = container.require::<ProductModule>()?;
     let existing = products
-        .list_categories(
-            &CategoryFilter {
-                handle: Some(OneOrMany(vec!["apparel".into()])),
+        .product_categories()
+        .list(
+            &ProductCategoryFilter {
+                handle: Some(FieldFilter::Eq("apparel".into())),
                 ..Default::default()
             },
-            Page::new(0, 1),
-            &[],
+            &ListConfig::page(Page::new(0, 1)),
         )
         .await?;
-    if existing.1 > 0 {
+    if !existing.is_empty() {
         println!("Demo catalog already present; nothing to do.");
         return Ok(());
     }

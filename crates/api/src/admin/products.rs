@@ -17,8 +17,8 @@ use stheno_product::{
 };
 
 use super::{Batch, LinkBatch, ParsedBatch};
+use crate::catalog::one as first;
 use crate::fields::{ADMIN_OPTION, ADMIN_PRODUCT, ADMIN_VARIANT};
-use crate::resource::first;
 use crate::respond;
 use crate::workflow::run;
 

@@ -328,6 +328,31 @@ async fn store_catalog_routes() {
         app.get("/store/product-categories/pcat_nope").await.status,
         404
     );
+    // A category shoppers may not see is not found by id either.
+    let internal_id = internal.body["product_category"]["id"].as_str().unwrap();
+    assert_error(
+        &app.get(&format!("/store/product-categories/{internal_id}"))
+            .await,
+        404,
+        "not_found",
+        &format!("ProductCategory with id: {internal_id} was not found"),
+    );
+    let res = app
+        .get("/store/product-categories?parent_category_id=null&include_descendants_tree=true")
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["count"], 1, "roots: Apparel (Hidden is internal)");
+    assert_eq!(
+        res.body["product_categories"][0]["category_children"][0]["id"],
+        child_id.as_str()
+    );
+    assert_error(
+        &app.get("/store/product-categories?include_descendants_tree=maybe")
+            .await,
+        400,
+        "invalid_data",
+        "Invalid request: Expected type: 'boolean' for field 'include_descendants_tree', got: 'maybe'",
+    );
 
     // Filtering products by the parent category includes its descendants.
     let res = app

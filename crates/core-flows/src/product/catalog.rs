@@ -8,14 +8,14 @@ use stheno_product::models::{
     UpdateProductTag, UpdateProductType,
 };
 use stheno_product::{
-    CategoryFilter, CreateCategoryInput, CreateOptionInput, OptionSnapshot, ProductModule,
-    UpdateCategoryInput, UpdateOptionInput,
+    CreateCategoryInput, CreateOptionInput, OptionSnapshot, ProductModule, UpdateCategoryInput,
+    UpdateOptionInput,
 };
 
 use crate::entity::{CreateEntities, SoftDeleteEntities, UpdateEntities};
 use stheno_workflow_sdk::{Hook, Workflow, async_trait};
 
-use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
+use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep};
 
 // ---- collections -----------------------------------------------------------
 
@@ -103,11 +103,7 @@ impl Entity for Categories {
         m.delete_categories(ids).await
     }
     async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<ProductCategory>> {
-        let filter = CategoryFilter {
-            id: id_filter(ids),
-            ..Default::default()
-        };
-        Ok(m.list_categories(&filter, page_for(ids), &[]).await?.0)
+        m.product_categories().list_by_ids(ids).await
     }
     async fn update(
         m: &ProductModule,

@@ -156,7 +156,13 @@ async fn categories_keep_their_tree() {
         |r| r.id.clone(),
     )
     .await;
-    assert!(env.products.retrieve_category(&id).await.is_err());
+    assert!(
+        env.products
+            .product_categories()
+            .retrieve(&id)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,7 @@ use stheno_module_sdk::events::RecordingEventBus;
 use stheno_module_sdk::list::{OrderBy, Page};
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, ErrorKind};
-use stheno_product::{CategoryFilter, ProductFilter, ProductModule, VariantFilter};
+use stheno_product::{ProductFilter, ProductModule, VariantFilter};
 use stheno_workflow_sdk::{
     Data, Step, StepContext, StepError, StepResponse, Workflow, WorkflowEngine, WorkflowError,
     async_trait,
@@ -176,17 +176,13 @@ impl Env {
             .await
             .unwrap();
         let categories = m
-            .list_categories(
-                &CategoryFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
+            .product_categories()
+            .list(
+                &Default::default(),
+                &ListConfig::default().with_deleted(true),
             )
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let everything = ListConfig::default().with_deleted(true);
         let tags = m
             .product_tags()

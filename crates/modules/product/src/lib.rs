@@ -51,8 +51,12 @@
 //!   operations `create_options`, `update_option`, `delete_options`,
 //!   `link_product_options`, `list_options_of_products` and
 //!   `update_option_value`;
-//! - collections, categories, tags, types: list/retrieve/create/update/
-//!   soft delete/restore, plus
+//! - collections, tags, types: the generated services
+//!   (`product_collections()`, `product_tags()`, `product_types()`);
+//! - categories: the generated `product_categories()` for reads, and the
+//!   tree's domain writes `create_categories`, `update_category`,
+//!   `soft_delete_categories`, `restore_categories`, `delete_categories`;
+//! - batch links:
 //!   [`update_collection_products`](ProductModule::update_collection_products),
 //!   [`update_category_products`](ProductModule::update_category_products)
 //!   and the category tree helpers
@@ -116,10 +120,11 @@ mod sql;
 
 pub use input::IdRef;
 pub use models::{
-    CreateProductCollection, CreateProductOption, CreateProductOptionValue, CreateProductTag,
-    CreateProductType, ProductCollectionFilter, ProductOptionFilter, ProductOptionValueFilter,
-    ProductTagFilter, ProductTypeFilter, UpdateProductCollection, UpdateProductOption,
-    UpdateProductOptionValue, UpdateProductTag, UpdateProductType,
+    CreateProductCategory, CreateProductCollection, CreateProductOption, CreateProductOptionValue,
+    CreateProductTag, CreateProductType, ProductCategoryFilter, ProductCollectionFilter,
+    ProductOptionFilter, ProductOptionValueFilter, ProductTagFilter, ProductTypeFilter,
+    UpdateProductCategory, UpdateProductCollection, UpdateProductOption, UpdateProductOptionValue,
+    UpdateProductTag, UpdateProductType,
 };
 pub use service::*;
 

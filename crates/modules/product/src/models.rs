@@ -355,31 +355,41 @@ fn default_handle(input: &mut CreateProductCollection) -> stheno_module_sdk::Res
     Ok(())
 }
 
-/// A node of the category tree (`pcat_…`).
+/// A node of the category tree (`pcat_…`). A generated entity:
+/// [`ProductModule::product_categories`](crate::ProductModule::product_categories)
+/// is its service for reads (list with the generated filter, retrieve).
+/// The tree is domain code: create, update (moves), soft delete, restore and
+/// delete go through [`ProductModule::create_categories`](crate::ProductModule::create_categories)
+/// and its siblings, which keep `mpath` and sibling ranks right.
 ///
 /// `mpath` is the materialised path: the ids of the ancestors and the
 /// category itself joined by `.` (`pcat_root.pcat_child`). `rank` orders
 /// siblings and is kept contiguous (`0..n`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable, Identifiable)]
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "pcat",
+    searchable(name, handle, description),
+    soft_delete
+)]
+#[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_category, check_for_backend(Pg))]
 pub struct ProductCategory {
     pub id: String,
     pub name: String,
+    #[entity(default = "''")]
     pub description: String,
+    #[entity(unique)]
     pub handle: String,
     pub mpath: String,
+    #[entity(default = "false")]
     pub is_active: bool,
+    #[entity(default = "false")]
     pub is_internal: bool,
+    #[entity(default = "0")]
     pub rank: i32,
     pub external_id: Option<String>,
     pub parent_category_id: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// Products can be linked to other modules' entities (`define_link!`):

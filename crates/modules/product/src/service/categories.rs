@@ -1,58 +1,27 @@
 //! Product categories: a tree kept as a materialised path (`mpath`) with
-//! contiguous sibling ranks. List, retrieve, create, update (including
-//! moves), soft delete (with the subtree), restore, tree helpers, and
-//! adding/removing products.
+//! contiguous sibling ranks. Reads are the generated service's
+//! ([`ProductModule::product_categories`]); this file holds the tree's
+//! domain writes — create, update (including moves), soft delete (with the
+//! subtree), restore, delete — the tree helpers, and adding/removing
+//! products.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
-use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::id::generate_id;
-use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_module_sdk::{Error, Result, time};
 
-use super::{
-    Conn, ProductModule, apply_order, contains_pattern, ensure_found, filter_dates, not_found,
-    refine, retrieve_live, stamp, to_handle,
-};
+use super::{Conn, ProductModule, ensure_found, not_found, refine, stamp, to_handle};
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{ProductCategory, prefix};
 use crate::schema::{product, product_category, product_category_product};
 use crate::sql::{string_to_array, substr};
-
-/// Filters of [`ProductModule::list_categories`].
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct CategoryFilter {
-    /// Case-insensitive substring of `name`, `handle` or `description`.
-    pub q: Option<String>,
-    pub id: Option<OneOrMany>,
-    pub name: Option<OneOrMany>,
-    pub handle: Option<OneOrMany>,
-    pub description: Option<OneOrMany>,
-    /// Parent ids; the literal `"null"` matches root categories.
-    pub parent_category_id: Option<OneOrMany>,
-    pub is_active: Option<bool>,
-    pub is_internal: Option<bool>,
-    pub external_id: Option<OneOrMany>,
-    pub created_at: Option<DateFilter>,
-    pub updated_at: Option<DateFilter>,
-    /// Filtering on `deleted_at` includes soft-deleted categories.
-    pub deleted_at: Option<DateFilter>,
-    pub with_deleted: bool,
-    /// Accepted for the HTTP layer, which expands the tree
-    /// ([`ProductModule::category_descendants`]); the list ignores it.
-    pub include_descendants_tree: Option<bool>,
-    /// Accepted for the HTTP layer, which expands the tree
-    /// ([`ProductModule::category_ancestors`]); the list ignores it.
-    pub include_ancestors_tree: Option<bool>,
-}
 
 /// `POST /admin/product-categories`. `handle` defaults to the kebab-cased
 /// name; without `rank` the category goes after its last sibling.
@@ -158,65 +127,6 @@ struct CategoryChanges {
     updated_at: DateTime<Utc>,
 }
 
-fn filtered(f: &CategoryFilter) -> product_category::BoxedQuery<'_, Pg> {
-    let mut query = product_category::table.into_boxed();
-    if !f.with_deleted && f.deleted_at.is_none() {
-        query = query.filter(product_category::deleted_at.is_null());
-    }
-    if let Some(q) = &f.q {
-        let pattern = contains_pattern(q);
-        query = query.filter(
-            product_category::name
-                .ilike(pattern.clone())
-                .or(product_category::handle.ilike(pattern.clone()))
-                .or(product_category::description.ilike(pattern)),
-        );
-    }
-    if let Some(ids) = &f.id {
-        query = query.filter(product_category::id.eq_any(ids.as_slice()));
-    }
-    if let Some(names) = &f.name {
-        query = query.filter(product_category::name.eq_any(names.as_slice()));
-    }
-    if let Some(handles) = &f.handle {
-        query = query.filter(product_category::handle.eq_any(handles.as_slice()));
-    }
-    if let Some(descriptions) = &f.description {
-        query = query.filter(product_category::description.eq_any(descriptions.as_slice()));
-    }
-    if let Some(parents) = &f.parent_category_id {
-        let roots = parents.as_slice().iter().any(|p| p == "null");
-        let ids: Vec<&str> = parents
-            .as_slice()
-            .iter()
-            .filter(|p| *p != "null")
-            .map(String::as_str)
-            .collect();
-        query = match (roots, ids.is_empty()) {
-            (true, true) => query.filter(product_category::parent_category_id.is_null()),
-            (true, false) => query.filter(
-                product_category::parent_category_id
-                    .is_null()
-                    .or(product_category::parent_category_id.eq_any(ids)),
-            ),
-            (false, _) => query.filter(product_category::parent_category_id.eq_any(ids)),
-        };
-    }
-    if let Some(active) = f.is_active {
-        query = query.filter(product_category::is_active.eq(active));
-    }
-    if let Some(internal) = f.is_internal {
-        query = query.filter(product_category::is_internal.eq(internal));
-    }
-    if let Some(ids) = &f.external_id {
-        query = query.filter(product_category::external_id.eq_any(ids.as_slice()));
-    }
-    filter_dates!(query, product_category::created_at, &f.created_at);
-    filter_dates!(query, product_category::updated_at, &f.updated_at);
-    filter_dates!(query, product_category::deleted_at, &f.deleted_at);
-    query
-}
-
 fn child_mpath(parent_mpath: Option<&str>, id: &str) -> String {
     match parent_mpath {
         Some(parent) => format!("{parent}.{id}"),
@@ -300,52 +210,6 @@ async fn renumber(c: &mut Conn, parents: &[Option<String>]) -> Result<()> {
 }
 
 impl ProductModule {
-    /// A page of categories and the total count. Default order:
-    /// `created_at` ascending. Order fields: every scalar column
-    /// (`rank`, `name`, `handle`, `mpath`, …).
-    pub async fn list_categories(
-        &self,
-        filter: &CategoryFilter,
-        page: Page,
-        order: &[OrderBy],
-    ) -> Result<(Vec<ProductCategory>, i64)> {
-        let rows = apply_order!(filtered(filter), order,
-            default: product_category::created_at.asc(),
-            tiebreak: product_category::id.asc(), {
-            "id" => product_category::id,
-            "name" => product_category::name,
-            "description" => product_category::description,
-            "handle" => product_category::handle,
-            "mpath" => product_category::mpath,
-            "is_active" => product_category::is_active,
-            "is_internal" => product_category::is_internal,
-            "rank" => product_category::rank,
-            "external_id" => product_category::external_id,
-            "parent_category_id" => product_category::parent_category_id,
-            "created_at" => product_category::created_at,
-            "updated_at" => product_category::updated_at,
-            "deleted_at" => product_category::deleted_at,
-        })
-        .select(ProductCategory::as_select())
-        .offset(page.offset)
-        .limit(page.limit);
-        let mut conn = self.conn().await?;
-        let count = filtered(filter).count().get_result(&mut conn).await?;
-        let categories = rows.load(&mut conn).await?;
-        Ok((categories, count))
-    }
-
-    /// One category; `not_found` if it does not exist or was deleted.
-    pub async fn retrieve_category(&self, id: &str) -> Result<ProductCategory> {
-        retrieve_live!(
-            self,
-            product_category,
-            ProductCategory,
-            "ProductCategory",
-            id
-        )
-    }
-
     /// Every live descendant of `ids` (not the categories themselves), by
     /// `mpath`, in one query. `visible_only` keeps active, public ones.
     pub async fn category_descendants(

@@ -20,10 +20,10 @@ use stheno_module_sdk::{Error, ErrorKind, Result};
 
 use crate::events::Events;
 use crate::models::{
-    ProductCollection, ProductOption, ProductOptionValue, ProductTag, ProductType,
+    ProductCategory, ProductCollection, ProductOption, ProductOptionValue, ProductTag, ProductType,
 };
 
-pub use categories::{CategoryFilter, CreateCategoryInput, UpdateCategoryInput};
+pub use categories::{CreateCategoryInput, UpdateCategoryInput};
 pub use options::{CreateOptionInput, UpdateOptionInput, UpdateOptionValueInput};
 pub use products::{
     CreateProductInput, DEFAULT_OPTION_TITLE, DEFAULT_OPTION_VALUE, ImageInput, ProductFilter,
@@ -50,6 +50,7 @@ pub struct ProductModule {
     tags: EntityService<ProductTag>,
     types: EntityService<ProductType>,
     collections: EntityService<ProductCollection>,
+    categories: EntityService<ProductCategory>,
     options: EntityService<ProductOption>,
     option_values: EntityService<ProductOptionValue>,
 }
@@ -77,6 +78,7 @@ impl ProductModule {
             tags: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             types: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             collections: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            categories: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             options: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             option_values: EntityService::from_parts(db.clone(), events.clone(), links),
             db,
@@ -96,6 +98,20 @@ impl ProductModule {
     /// returns the deleted collection.
     pub fn product_collections(&self) -> &EntityService<ProductCollection> {
         &self.collections
+    }
+
+    /// Product categories: the generated service, for reads (list with
+    /// [`ProductCategoryFilter`](crate::ProductCategoryFilter), retrieve).
+    /// Writes keep the tree consistent and are domain operations:
+    /// [`create_categories`](Self::create_categories),
+    /// [`update_category`](Self::update_category),
+    /// [`soft_delete_categories`](Self::soft_delete_categories),
+    /// [`restore_categories`](Self::restore_categories),
+    /// [`delete_categories`](Self::delete_categories). The generated
+    /// writes do not maintain `mpath` or ranks: do not use them for
+    /// categories.
+    pub fn product_categories(&self) -> &EntityService<ProductCategory> {
+        &self.categories
     }
 
     /// Product types: the generated service. Products keep their `type_id`
@@ -146,6 +162,12 @@ impl ServiceOf<ProductTag> for ProductModule {
 impl ServiceOf<ProductCollection> for ProductModule {
     fn service(&self) -> &EntityService<ProductCollection> {
         &self.collections
+    }
+}
+
+impl ServiceOf<ProductCategory> for ProductModule {
+    fn service(&self) -> &EntityService<ProductCategory> {
+        &self.categories
     }
 }
 

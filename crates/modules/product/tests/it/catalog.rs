@@ -3,20 +3,21 @@
 use stheno_module_sdk::ErrorKind;
 use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::graph::QueryContext;
-use stheno_module_sdk::list::{OneOrMany, OrderBy, Page};
+use stheno_module_sdk::list::{OrderBy, Page};
 use stheno_product::*;
 
 use crate::support::{assert_error, env, field};
 
 async fn tree(p: &ProductModule, parent: Option<&str>) -> Vec<(String, i32)> {
-    let filter = CategoryFilter {
-        parent_category_id: Some(OneOrMany(vec![parent.unwrap_or("null").to_string()])),
+    let filter = ProductCategoryFilter {
+        parent_category_id: Some(match parent {
+            Some(id) => FieldFilter::Eq(id.to_string()),
+            None => FieldFilter::Null,
+        }),
         ..Default::default()
     };
-    let (rows, _) = p
-        .list_categories(&filter, Page::new(0, 100), &[OrderBy::asc("rank")])
-        .await
-        .unwrap();
+    let config = ListConfig::page(Page::new(0, 100)).ordered(vec![OrderBy::asc("rank")]);
+    let rows = p.product_categories().list(&filter, &config).await.unwrap();
     rows.into_iter().map(|c| (c.name, c.rank)).collect()
 }
 
@@ -93,7 +94,7 @@ async fn category_tree_keeps_mpath_and_contiguous_ranks() {
         .unwrap();
     assert_eq!(moved.mpath, format!("{}.{}", women.id, kids[0].id));
     assert_eq!(moved.rank, 0);
-    let oxford_now = p.retrieve_category(&oxford.id).await.unwrap();
+    let oxford_now = p.product_categories().retrieve(&oxford.id).await.unwrap();
     assert_eq!(
         oxford_now.mpath,
         format!("{}.{}.{}", women.id, kids[0].id, oxford.id)
@@ -188,7 +189,8 @@ async fn category_tree_keeps_mpath_and_contiguous_ranks() {
         [("Women".into(), 0), ("Shoes".into(), 1)]
     );
     let (_, count) = p
-        .list_categories(&CategoryFilter::default(), Page::default(), &[])
+        .product_categories()
+        .list_and_count(&Default::default(), &ListConfig::default())
         .await
         .unwrap();
     assert_eq!(count, 4);
