@@ -24,6 +24,7 @@
 //! | `http.auth_rate_limit.window` | `STHENO_AUTH_RATE_LIMIT_WINDOW` | `1m` |
 //! | `http.workers` | `STHENO_HTTP_WORKERS` | number of cores |
 //! | `http.query_count_header` | `STHENO_QUERY_COUNT_HEADER` | false |
+//! | `http.body_limit` | `STHENO_BODY_LIMIT` | 1048576 (bytes; a larger body is a 413) |
 //! | `workflows.engine` | `STHENO_WORKFLOW_ENGINE` | `postgres` when `stheno-workflow-engine` is linked, else `memory` |
 //! | `workflows.retention_secs` | `STHENO_WORKFLOW_RETENTION_SECS` | 86400 (finished runs kept one day) |
 //! | `workflows.lease_secs` | `STHENO_WORKFLOW_LEASE_SECS` | 30 (a dead process's runs are resumed after this) |
@@ -179,6 +180,10 @@ pub struct HttpConfig {
     pub workers: Option<usize>,
     /// Add `x-stheno-query-count` to every response (benchmarks, debugging).
     pub query_count_header: bool,
+    /// Largest accepted request body, in bytes (JSON, forms, raw payloads);
+    /// a larger one is answered `413`. Medusa's Express default is 100 kB;
+    /// ours is 1 MiB so that large product batches fit.
+    pub body_limit: usize,
 }
 
 impl Default for HttpConfig {
@@ -197,6 +202,7 @@ impl Default for HttpConfig {
             auth_rate_limit: RateLimitConfig::default(),
             workers: None,
             query_count_header: false,
+            body_limit: 1024 * 1024,
         }
     }
 }
@@ -376,6 +382,9 @@ impl Config {
         if let Some(v) = get("STHENO_QUERY_COUNT_HEADER") {
             self.http.query_count_header = parse("STHENO_QUERY_COUNT_HEADER", v)?;
         }
+        if let Some(v) = get("STHENO_BODY_LIMIT") {
+            self.http.body_limit = parse("STHENO_BODY_LIMIT", v)?;
+        }
         if let Some(v) = get("STHENO_WORKFLOW_ENGINE") {
             self.workflows.engine = (!v.is_empty()).then_some(v);
         }
@@ -409,6 +418,12 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        if self.http.body_limit == 0 {
+            return Err(ConfigError::Invalid {
+                key: "STHENO_BODY_LIMIT",
+                message: "must be at least 1 (bytes)".into(),
+            });
+        }
         Ok(())
     }
 }
@@ -427,6 +442,7 @@ mod tests {
         assert_eq!(c.http.jwt_expires_in, Seconds(86_400));
         assert_eq!(c.http.session_ttl, Seconds(36_000));
         assert_eq!(c.http.cookie_name, "connect.sid");
+        assert_eq!(c.http.body_limit, 1024 * 1024);
     }
 
     #[test]

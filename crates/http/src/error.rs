@@ -15,6 +15,30 @@ pub enum ApiError {
     Unauthorized,
     /// Too many login/registration/reset attempts: 429 with `Retry-After`.
     TooManyRequests(std::time::Duration),
+    /// An HTTP-level failure that has its own status (a body over the size
+    /// limit, a request actix-web refused), answered the way Medusa 2.21.2
+    /// answers Express's errors: `{message, type}` with the type following
+    /// from the status ([`http_error_type`]) and, for a 5xx, the generic
+    /// message.
+    Http { status: StatusCode, message: String },
+}
+
+impl ApiError {
+    /// An HTTP-level error with its own status ([`ApiError::Http`]).
+    pub fn http(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError::Http {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// `413`: the body is larger than `limit` bytes.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::http(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request entity too large: the limit is {limit} bytes"),
+        )
+    }
 }
 
 /// Result type for handlers.
@@ -32,6 +56,7 @@ impl std::fmt::Display for ApiError {
             ApiError::Module(e) => e.fmt(f),
             ApiError::Unauthorized => f.write_str("Unauthorized"),
             ApiError::TooManyRequests(_) => f.write_str("Too many requests"),
+            ApiError::Http { message, .. } => f.write_str(message),
         }
     }
 }
@@ -52,6 +77,30 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         | ErrorKind::InvalidArgument
         | ErrorKind::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+/// The `type` Medusa 2.21.2 gives an Express error that carries a status
+/// (malformed JSON, body too large, …): http-api.md §1.7.
+pub fn http_error_type(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "invalid_data",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        _ => "unknown_error",
+    }
+}
+
+/// The JSON body of an [`ApiError::Http`]: `{message, type}`, the generic
+/// message for a 5xx.
+pub fn http_body(status: StatusCode, message: &str) -> serde_json::Value {
+    let message = if status.is_server_error() {
+        "An unknown error occurred."
+    } else {
+        message
+    };
+    json!({ "message": message, "type": http_error_type(status) })
 }
 
 /// The JSON body Medusa sends for an error.
@@ -94,6 +143,7 @@ impl ResponseError for ApiError {
             ApiError::Module(e) => status_of(e.kind()),
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Http { status, .. } => *status,
         }
     }
 
@@ -119,6 +169,12 @@ impl ResponseError for ApiError {
                         "type": "too_many_requests",
                         "message": format!("Too many attempts. Try again in {secs} seconds."),
                     }))
+            }
+            ApiError::Http { status, message } => {
+                if status.is_server_error() {
+                    tracing::error!(status = status.as_u16(), error = %message, "request failed");
+                }
+                HttpResponse::build(*status).json(http_body(*status, message))
             }
         }
     }
@@ -171,5 +227,31 @@ mod tests {
             body_of(&Error::not_allowed("no").with_code("insufficient_inventory")),
             json!({"code": "insufficient_inventory", "type": "not_allowed", "message": "no"})
         );
+    }
+
+    #[test]
+    fn http_errors_follow_express() {
+        let cases = [
+            (
+                400,
+                "bad",
+                json!({"message": "bad", "type": "invalid_data"}),
+            ),
+            (404, "gone", json!({"message": "gone", "type": "not_found"})),
+            (
+                413,
+                "request entity too large",
+                json!({"message": "request entity too large", "type": "unknown_error"}),
+            ),
+            (
+                503,
+                "pool exhausted",
+                json!({"message": "An unknown error occurred.", "type": "unknown_error"}),
+            ),
+        ];
+        for (status, message, expected) in cases {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert_eq!(http_body(status, message), expected, "{status}");
+        }
     }
 }

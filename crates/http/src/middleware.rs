@@ -1,16 +1,17 @@
-//! Request ids, SQL query counting, CORS and request hooks (authentication
-//! is in [`crate::auth`]).
+//! Request ids, SQL query counting, URL checks and Medusa-shaped errors,
+//! CORS and request hooks (authentication is in [`crate::auth`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_cors::Cors;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use stheno_framework::Container;
 use stheno_module_sdk::db::QueryCounter;
 use tracing::Instrument;
@@ -73,6 +74,66 @@ pub async fn observe(
         headers.insert(QUERY_COUNT, HeaderValue::from(queries));
     }
     Ok(res)
+}
+
+/// Where input enters: rejects, before routing, a request whose path or
+/// query string is not UTF-8 text without NUL once percent-decoded
+/// (`400 invalid_data`; PostgreSQL cannot store U+0000), and answers every
+/// error in Medusa's format — an error actix-web produced itself (an
+/// extractor or middleware failure, plain text) becomes `{message, type}`
+/// with its status, and a path served for other methods only answers
+/// Express's `404 Cannot <METHOD> <path>` instead of an empty 405.
+pub async fn check_input(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    use crate::validate::{check_path, check_query};
+    if let Err(err) = check_path(req.path()).and_then(|()| check_query(req.query_string())) {
+        let res = crate::ApiError::from(err).error_response();
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    match next.call(req).await {
+        Ok(res) => match medusa_error(res.request(), res.response()) {
+            Some(replacement) => Ok(res.into_response(replacement).map_into_right_body()),
+            None => Ok(res.map_into_left_body()),
+        },
+        // A middleware's error: answered further out, by its own
+        // `error_response`, so make that Medusa's.
+        Err(err) => {
+            let res = err.error_response();
+            if is_json(&res) {
+                Err(err)
+            } else {
+                Err(crate::ApiError::http(res.status(), err.to_string()).into())
+            }
+        }
+    }
+}
+
+fn is_json<B>(res: &HttpResponse<B>) -> bool {
+    res.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// The Medusa-format replacement for an error response actix-web built
+/// (not JSON), if `res` is one.
+fn medusa_error<B>(req: &HttpRequest, res: &HttpResponse<B>) -> Option<HttpResponse> {
+    let status = res.status();
+    let Some(err) = res.error() else {
+        // A resource's default answer to a method it has no route for.
+        return (status == StatusCode::METHOD_NOT_ALLOWED)
+            .then(|| crate::server::express_not_found(req));
+    };
+    if is_json(res) {
+        return None;
+    }
+    let message = err.to_string();
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), error = %message, "request failed");
+    }
+    Some(HttpResponse::build(status).json(crate::error::http_body(status, &message)))
 }
 
 /// CORS for one namespace from Medusa's comma-separated origin list: literal

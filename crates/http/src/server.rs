@@ -2,13 +2,17 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use stheno_framework::Container;
 use stheno_framework::config::WorkerMode;
+use stheno_module_sdk::Error;
 
+use crate::ApiError;
 use crate::auth::{AuthState, authenticate};
-use crate::middleware::{cors, observe, run_hooks};
+use crate::extract::{body_limit, payload_error};
+use crate::middleware::{check_input, cors, observe, run_hooks};
 use crate::routes::{Namespace, Routes, all_routes};
 
 /// `GET /health`: 200 `OK` once the app is serving.
@@ -20,10 +24,59 @@ async fn health() -> HttpResponse {
 
 /// Unknown routes answer like Express: 404 `Cannot GET /path`.
 async fn not_found(req: HttpRequest) -> HttpResponse {
+    express_not_found(&req)
+}
+
+/// Express's 404 for a path and method no route serves.
+pub(crate) fn express_not_found(req: &HttpRequest) -> HttpResponse {
     let text = format!("Cannot {} {}", req.method(), req.path());
     HttpResponse::NotFound()
         .content_type("text/html; charset=utf-8")
         .body(text)
+}
+
+// Errors of actix-web's own extractors (`web::Json`, `web::Form`,
+// `web::Query`, `web::Path`), for routes that use them instead of
+// `Body`/`ListQuery`: Medusa's format and wording, never actix's plain text.
+
+fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let limit = body_limit(req);
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::payload_too_large(limit)
+        }
+        JsonPayloadError::ContentType => Error::invalid_data(
+            "Invalid request: unsupported Content-Type; send the body as application/json",
+        )
+        .into(),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            Error::invalid_data(format!("Invalid request: {e}")).into()
+        }
+        JsonPayloadError::Deserialize(e) => {
+            Error::invalid_data(format!("Invalid JSON in request body: {e}")).into()
+        }
+        JsonPayloadError::Payload(e) => payload_error(&e.into(), limit),
+        other => Error::invalid_data(format!("Invalid request body: {other}")).into(),
+    }
+    .into()
+}
+
+fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+    let limit = body_limit(req);
+    match err {
+        UrlencodedError::Overflow { .. } => ApiError::payload_too_large(limit),
+        UrlencodedError::Payload(e) => payload_error(&e.into(), limit),
+        other => Error::invalid_data(format!("Invalid request body: {other}")).into(),
+    }
+    .into()
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::from(Error::invalid_data(format!("Invalid request: {err}"))).into()
+}
+
+fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::from(Error::invalid_data(format!("Invalid request: {err}"))).into()
 }
 
 fn scope_routes(routes: &[Routes], ns: Namespace) -> impl Fn(&mut web::ServiceConfig) + '_ {
@@ -35,7 +88,10 @@ fn scope_routes(routes: &[Routes], ns: Namespace) -> impl Fn(&mut web::ServiceCo
 }
 
 /// The whole application: namespaces with their middleware, every registered
-/// route, `/health`, and the Express-style 404.
+/// route, `/health`, and the Express-style 404. Input is checked where it
+/// enters: [`check_input`] rejects a path or query string with NUL,
+/// non-UTF-8 or malformed percent-encoding and turns actix-web's own errors
+/// into Medusa's format; bodies are limited to `http.body_limit` (413).
 pub fn app(
     container: Container,
     explicit: Vec<Routes>,
@@ -56,8 +112,23 @@ pub fn app(
         all_routes(&explicit)
     };
     let http = container.config().http.clone();
+    let limit = http.body_limit;
     App::new()
         .app_data(web::Data::new(container))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(json_error),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(limit)
+                .error_handler(form_error),
+        )
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .wrap(from_fn(check_input))
         .wrap(Compress::default())
         .wrap(from_fn(observe))
         .route("/health", web::get().to(health))

@@ -6,6 +6,11 @@
 //! into the route's typed input with the failing path tracked. Query strings
 //! carry only strings, so a string where the input wants a boolean or number
 //! is coerced (as Medusa's schemas do) and deserialisation retried.
+//!
+//! PostgreSQL cannot store U+0000 in `text` or `jsonb`, so no text input may
+//! carry it: [`check_path`] and [`check_query`] reject it (and malformed
+//! percent-encoding or non-UTF-8) in the URL before routing, [`reject_nul`]
+//! anywhere in a parsed body or query.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -184,12 +189,160 @@ fn describe(value: &Value, path: &[String], message: &str) -> String {
 }
 
 /// Parse a query string (qs syntax: `a[]=1&a[]=2`, `a[b]=c`) into JSON.
+/// Malformed percent-encoding, non-UTF-8 and NUL characters are
+/// `invalid_data`.
 pub fn parse_query(query: &str) -> Result<Value, Error> {
+    check_query(query)?;
     let config = serde_qs::Config::new(5, false);
-    config
+    let value = config
         .deserialize_str::<serde_json::Map<String, Value>>(query)
         .map(Value::Object)
-        .map_err(|e| Error::invalid_data(format!("Invalid request: {e}")))
+        .map_err(|e| Error::invalid_data(format!("Invalid request: {e}")))?;
+    reject_nul(&value)?;
+    Ok(value)
+}
+
+const NUL_NOT_ALLOWED: &str = "contains a NUL character (U+0000), which is not allowed";
+
+/// Why a percent-encoded URL part cannot be read as text.
+#[derive(Debug, PartialEq, Eq)]
+enum Undecodable {
+    /// A `%` not followed by two hex digits.
+    Malformed,
+    /// The decoded bytes are not UTF-8.
+    NotUtf8,
+    /// The decoded text holds U+0000.
+    Nul,
+}
+
+impl Undecodable {
+    fn describe(&self) -> &'static str {
+        match self {
+            Undecodable::Malformed => {
+                "has a malformed percent-encoding (a '%' must be followed by two hex digits)"
+            }
+            Undecodable::NotUtf8 => "is not valid UTF-8 once percent-decoded",
+            Undecodable::Nul => NUL_NOT_ALLOWED,
+        }
+    }
+}
+
+/// Percent-decode `raw` (and `+` as a space when `plus_is_space`), requiring
+/// UTF-8 text without NUL.
+fn decode(raw: &str, plus_is_space: bool) -> Result<String, Undecodable> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let digit = |at: usize| {
+                    bytes
+                        .get(at)
+                        .and_then(|b| (*b as char).to_digit(16))
+                        .ok_or(Undecodable::Malformed)
+                };
+                out.push((digit(i + 1)? * 16 + digit(i + 2)?) as u8);
+                i += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    let text = String::from_utf8(out).map_err(|_| Undecodable::NotUtf8)?;
+    if text.contains('\0') {
+        return Err(Undecodable::Nul);
+    }
+    Ok(text)
+}
+
+/// The URL path (still percent-encoded, as received) must decode to UTF-8
+/// text without NUL: path segments become ids that reach PostgreSQL.
+pub fn check_path(raw: &str) -> Result<(), Error> {
+    decode(raw, false).map(drop).map_err(|why| {
+        Error::invalid_data(format!("Invalid request: the URL path {}", why.describe()))
+    })
+}
+
+/// Every key and value of the raw query string must decode to UTF-8 text
+/// without NUL. The error names the parameter (`Value for field 'q' …`).
+pub fn check_query(raw: &str) -> Result<(), Error> {
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(key, true).map_err(|why| {
+            Error::invalid_data(format!(
+                "Invalid request: a query parameter name {}",
+                why.describe()
+            ))
+        })?;
+        decode(value, true).map_err(|why| {
+            Error::invalid_data(format!(
+                "Invalid request: Value for field '{}' {}",
+                query_field(&key),
+                why.describe()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// A qs key as Medusa names the field: `created_at[$gt]` → `created_at, $gt`.
+fn query_field(key: &str) -> String {
+    key.split(['[', ']'])
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reject U+0000 in any string or key of `value` (PostgreSQL refuses it in
+/// `text` and `jsonb`), naming the field.
+pub fn reject_nul(value: &Value) -> Result<(), Error> {
+    fn walk(value: &Value, path: &mut Vec<String>) -> Result<(), Error> {
+        match value {
+            Value::String(s) if s.contains('\0') => Err(Error::invalid_data(if path.is_empty() {
+                format!("Invalid request: the body {NUL_NOT_ALLOWED}")
+            } else {
+                format!(
+                    "Invalid request: Value for field '{}' {NUL_NOT_ALLOWED}",
+                    path.join(", ")
+                )
+            })),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(item, path)?;
+                    path.pop();
+                }
+                Ok(())
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    if key.contains('\0') {
+                        return Err(Error::invalid_data(if path.is_empty() {
+                            format!("Invalid request: a field name {NUL_NOT_ALLOWED}")
+                        } else {
+                            format!(
+                                "Invalid request: a field name in '{}' {NUL_NOT_ALLOWED}",
+                                path.join(", ")
+                            )
+                        }));
+                    }
+                    path.push(key.clone());
+                    walk(item, path)?;
+                    path.pop();
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    walk(value, &mut Vec::new())
 }
 
 #[cfg(test)]
@@ -259,6 +412,92 @@ mod tests {
         assert_eq!(body.is_giftcard, Some(true));
         let v = parse_query("region_id=r&is_giftcard=maybe").unwrap();
         assert!(from_value::<Body>(v, true).is_err());
+    }
+
+    #[test]
+    fn url_text_must_decode_without_nul() {
+        assert_eq!(decode("a%20b+c", true).unwrap(), "a b c");
+        assert_eq!(decode("a+b", false).unwrap(), "a+b");
+        assert_eq!(decode("caf%C3%A9", false).unwrap(), "café");
+        assert_eq!(decode("%00", false), Err(Undecodable::Nul));
+        assert_eq!(decode("%FF", false), Err(Undecodable::NotUtf8));
+        assert_eq!(decode("%C3", false), Err(Undecodable::NotUtf8));
+        for raw in ["%", "%4", "%ZZ", "100%", "%%41", "%é1"] {
+            assert_eq!(decode(raw, false), Err(Undecodable::Malformed), "{raw}");
+        }
+        assert!(check_path("/admin/users/usr_1").is_ok());
+        assert_eq!(
+            check_path("/admin/users/%00").unwrap_err().message(),
+            "Invalid request: the URL path contains a NUL character (U+0000), which is not allowed"
+        );
+        assert!(check_query("q=shirt&id[]=a&flag").is_ok());
+        let cases = [
+            (
+                "q=%00",
+                "Invalid request: Value for field 'q' contains a NUL character (U+0000), which is not allowed",
+            ),
+            (
+                "limit=5&created_at[$gt]=%00",
+                "Invalid request: Value for field 'created_at, $gt' contains a NUL character (U+0000), which is not allowed",
+            ),
+            (
+                "id%00=1",
+                "Invalid request: a query parameter name contains a NUL character (U+0000), which is not allowed",
+            ),
+            (
+                "q=%E9t%E9",
+                "Invalid request: Value for field 'q' is not valid UTF-8 once percent-decoded",
+            ),
+            (
+                "q=100%",
+                "Invalid request: Value for field 'q' has a malformed percent-encoding (a '%' must be followed by two hex digits)",
+            ),
+        ];
+        for (query, expected) in cases {
+            let err = check_query(query).unwrap_err();
+            assert_eq!(err.message(), expected, "{query}");
+            assert_eq!(
+                parse_query(query).unwrap_err().message(),
+                expected,
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn nul_is_rejected_anywhere_in_a_body() {
+        assert!(reject_nul(&json!({"a": ["x", {"b": "y"}], "n": 1})).is_ok());
+        let cases = [
+            (json!("\u{0}"), "Invalid request: the body contains"),
+            (
+                json!({"title": "a\u{0}b"}),
+                "Invalid request: Value for field 'title' contains",
+            ),
+            (
+                json!({"items": [{"title": "ok"}, {"title": "\u{0}"}]}),
+                "Invalid request: Value for field 'items, 1, title' contains",
+            ),
+            (
+                json!({"tags": ["\u{0}"]}),
+                "Invalid request: Value for field 'tags, 0' contains",
+            ),
+            (
+                json!({"\u{0}": 1}),
+                "Invalid request: a field name contains",
+            ),
+            (
+                json!({"metadata": {"k\u{0}": 1}}),
+                "Invalid request: a field name in 'metadata' contains",
+            ),
+        ];
+        for (value, expected) in cases {
+            let err = reject_nul(&value).unwrap_err();
+            assert_eq!(
+                err.message(),
+                format!("{expected} a NUL character (U+0000), which is not allowed"),
+                "{value}"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,8 @@ use stheno_module_sdk::events::LogEventBus;
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
 use stheno_module_sdk::list::OneOrMany;
 
+mod input;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateBrand {
