@@ -15,6 +15,7 @@ struct Args {
     prefix: Option<String>,
     name: Option<String>,
     words: Option<String>,
+    link_column: Option<String>,
     searchable: Vec<String>,
     unique: Vec<Vec<String>>,
     soft_delete: bool,
@@ -152,6 +153,7 @@ fn parse_args(tokens: TokenStream) -> syn::Result<Args> {
             "prefix" => args.prefix = Some(lit(&meta)?),
             "name" => args.name = Some(lit(&meta)?),
             "words" => args.words = Some(lit(&meta)?),
+            "link_column" => args.link_column = Some(lit(&meta)?),
             "searchable" => args.searchable.extend(idents(&meta)?),
             "unique" => args.unique.push(idents(&meta)?),
             "soft_delete" => args.soft_delete = true,
@@ -161,7 +163,7 @@ fn parse_args(tokens: TokenStream) -> syn::Result<Args> {
             }
             _ => {
                 return Err(meta.error(
-                    "expected one of: module, table, prefix, name, words, searchable(..), \
+                    "expected one of: module, table, prefix, name, words, link_column, searchable(..), \
                      unique(..), soft_delete, prepare = path, has_many(..), belongs_to(..), many_to_many(..)",
                 ));
             }
@@ -519,7 +521,10 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
     let column_names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
     let column_idents: Vec<&Ident> = fields.iter().map(|f| &f.ident).collect();
     let soft_delete = args.soft_delete;
-    let link_column = format!("{entity_name}_id");
+    let link_column = args
+        .link_column
+        .clone()
+        .unwrap_or_else(|| format!("{entity_name}_id"));
     let doc_create = format!(
         "Input of `create` for [`{type_name}`]: required fields are required, `id` is generated unless given."
     );

@@ -67,7 +67,8 @@ impl OrderBy {
 
 /// A filter value given once or several times: `id=a`, `id[]=a&id[]=b`,
 /// `id=a,b` inside a one-element array. Deserialises from a string or an array.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct OneOrMany(pub Vec<String>);
 
 impl OneOrMany {
@@ -120,15 +121,19 @@ pub struct DateFilter {
 /// `%text%` for `ILIKE`, with LIKE wildcards in `text` escaped (Medusa's
 /// `q` search).
 pub fn contains_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
+    format!("%{}%", escape_like(text))
+}
+
+/// `text` with the LIKE wildcards `%`, `_` and the escape `\` escaped, to
+/// build patterns that match it literally (`format!("{}.%", escape_like(id))`).
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
         out.push(c);
     }
-    out.push('%');
     out
 }
 

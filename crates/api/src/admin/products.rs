@@ -8,12 +8,13 @@ use stheno_core_flows::product::{self, BatchInput, BatchOutput, NewVariant, Upda
 use stheno_framework::Container;
 use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::Error;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::graph::{QueryContext, Selection};
 use stheno_module_sdk::list::{DateFilter, OneOrMany, Page};
 use stheno_product::models::{ProductStatus, ProductVariant};
 use stheno_product::{
-    CreateProductInput, CreateVariantInput, ProductFilter, ProductModule, UpdateProductInput,
-    UpdateVariantInput, VariantFilter,
+    CreateProductInput, CreateVariantInput, ProductFilter, ProductListFilter, ProductModule,
+    ProductVariantFilter, UpdateProductInput, UpdateVariantInput,
 };
 
 use super::{Batch, LinkBatch, ParsedBatch};
@@ -104,30 +105,34 @@ async fn list(
     let selection = q.selection(ADMIN_PRODUCT)?;
     let page = q.page(50);
     let order = q.order_by(None);
-    let with_deleted = q.with_deleted;
+    let config = ListConfig::page(page)
+        .ordered(order)
+        .with_deleted(q.with_deleted);
     let f = q.filters;
-    let filter = ProductFilter {
+    let filter = ProductListFilter {
         q: f.q,
-        id: f.id,
-        title: f.title,
-        handle: f.handle,
-        status: f.status,
-        is_giftcard: f.is_giftcard,
         category_id: f.category_id,
-        collection_id: f.collection_id,
-        tag_id: f.tag_id,
-        type_id: f.type_id,
-        option_id: f.option_id,
         option_value_id: f.option_value_id,
-        external_id: f.external_id,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
-        deleted_at: f.deleted_at,
-        with_deleted,
+        columns: ProductFilter {
+            id: f.id.map(Into::into),
+            title: f.title.map(Into::into),
+            handle: f.handle.map(Into::into),
+            status: f.status.map(FieldFilter::In),
+            is_giftcard: f.is_giftcard.map(FieldFilter::Eq),
+            collection_id: f.collection_id.map(Into::into),
+            type_id: f.type_id.map(Into::into),
+            external_id: f.external_id.map(Into::into),
+            tags: f.tag_id.map(Into::into),
+            options: f.option_id.map(Into::into),
+            created_at: f.created_at.map(Into::into),
+            updated_at: f.updated_at.map(Into::into),
+            deleted_at: f.deleted_at.map(Into::into),
+            ..Default::default()
+        },
     };
     let (rows, count) = c
         .require::<ProductModule>()?
-        .list_products(&filter, page, &order)
+        .list_products(&filter, &config)
         .await?;
     respond::list(
         &c, "product", "products", &rows, count, page, &selection, ADMIN,
@@ -141,7 +146,11 @@ async fn product_response(
     id: &str,
     selection: &Selection,
 ) -> ApiResult<HttpResponse> {
-    let product = c.require::<ProductModule>()?.retrieve_product(id).await?;
+    let product = c
+        .require::<ProductModule>()?
+        .products()
+        .retrieve(id)
+        .await?;
     respond::one(c, "product", "product", &product, selection, ADMIN).await
 }
 
@@ -176,7 +185,10 @@ async fn update(
 }
 
 async fn delete(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    c.require::<ProductModule>()?.retrieve_product(&id).await?;
+    c.require::<ProductModule>()?
+        .products()
+        .retrieve(&id)
+        .await?;
     run(&c, product::delete_products(), vec![id.to_string()]).await?;
     Ok(response::deleted(&id, "product"))
 }
@@ -231,22 +243,25 @@ async fn list_variants(
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_VARIANT)?;
     let page = q.page(50);
-    let order = q.order_by(None);
+    let config = ListConfig::page(page).ordered(q.order_by(None));
     let products = c.require::<ProductModule>()?;
-    products.retrieve_product(&product_id).await?;
+    products.products().retrieve(&product_id).await?;
     let f = q.filters;
-    let filter = VariantFilter {
-        product_id: Some(OneOrMany(vec![product_id.into_inner()])),
+    let filter = ProductVariantFilter {
+        product_id: Some(FieldFilter::Eq(product_id.into_inner())),
         q: f.q,
-        id: f.id,
-        sku: f.sku,
-        manage_inventory: f.manage_inventory,
-        allow_backorder: f.allow_backorder,
-        created_at: f.created_at,
-        updated_at: f.updated_at,
+        id: f.id.map(Into::into),
+        sku: f.sku.map(Into::into),
+        manage_inventory: f.manage_inventory.map(FieldFilter::Eq),
+        allow_backorder: f.allow_backorder.map(FieldFilter::Eq),
+        created_at: f.created_at.map(Into::into),
+        updated_at: f.updated_at.map(Into::into),
         ..Default::default()
     };
-    let (rows, count) = products.list_variants(&filter, page, &order).await?;
+    let (rows, count) = products
+        .product_variants()
+        .list_and_count(&filter, &config)
+        .await?;
     respond::list(
         &c,
         "product_variant",
@@ -277,7 +292,7 @@ async fn variant_of(
     product_id: &str,
     variant_id: &str,
 ) -> ApiResult<ProductVariant> {
-    let variant = products.retrieve_variant(variant_id).await?;
+    let variant = products.product_variants().retrieve(variant_id).await?;
     if variant.product_id.as_deref() != Some(product_id) {
         return Err(Error::not_found(format!(
             "Variant with id: {variant_id} was not found for product {product_id}"
@@ -297,13 +312,14 @@ async fn ensure_variants_of(
     if ids.is_empty() {
         return Ok(());
     }
-    let filter = VariantFilter {
-        product_id: Some(OneOrMany(vec![product_id.to_string()])),
-        id: Some(OneOrMany(ids.clone())),
+    let filter = ProductVariantFilter {
+        product_id: Some(FieldFilter::Eq(product_id.to_string())),
+        id: Some(FieldFilter::In(ids.clone())),
         ..Default::default()
     };
-    let (found, _) = products
-        .list_variants(&filter, Page::new(0, ids.len() as i64), &[])
+    let found = products
+        .product_variants()
+        .list(&filter, &ListConfig::default())
         .await?;
     if let Some(missing) = ids.iter().find(|id| !found.iter().any(|v| &v.id == *id)) {
         return Err(Error::not_found(format!(
@@ -360,7 +376,7 @@ async fn delete_variant(
         vec![variant_id.clone()],
     )
     .await?;
-    let product = products.retrieve_product(&product_id).await?;
+    let product = products.products().retrieve(&product_id).await?;
     let parent = respond::expand_one(
         &c,
         "product",
@@ -389,7 +405,7 @@ async fn batch_variants(
         delete,
     } = body.0.parse::<CreateVariantInput, UpdateVariantInput>()?;
     let products = c.require::<ProductModule>()?;
-    products.retrieve_product(&product_id).await?;
+    products.products().retrieve(&product_id).await?;
     let referenced: Vec<String> = update
         .iter()
         .map(|(id, _)| id.clone())
@@ -426,7 +442,7 @@ async fn list_product_options(
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_OPTION)?;
     let products = c.require::<ProductModule>()?;
-    let product = products.retrieve_product(&product_id).await?;
+    let product = products.products().retrieve(&product_id).await?;
     let with_options = c
         .query()
         .expand_one(
@@ -461,7 +477,8 @@ async fn batch_product_options(
     body: Body<LinkBatch>,
 ) -> ApiResult<HttpResponse> {
     c.require::<ProductModule>()?
-        .retrieve_product(&product_id)
+        .products()
+        .retrieve(&product_id)
         .await?;
     let LinkBatch { add, remove } = body.0;
     let batch = product::LinkBatch::new(product_id.as_str(), add, remove);

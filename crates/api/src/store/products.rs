@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use stheno_framework::Container;
 use stheno_http::{ApiResult, ListQuery};
-use stheno_module_sdk::Error;
+use stheno_module_sdk::entity::{Entity, FieldFilter, ListConfig};
 use stheno_module_sdk::graph::QueryContext;
-use stheno_module_sdk::list::{DateFilter, OneOrMany};
-use stheno_product::models::ProductStatus;
-use stheno_product::{ProductFilter, ProductModule};
+use stheno_module_sdk::list::{DateFilter, OneOrMany, Page};
+use stheno_product::models::{Product, ProductStatus};
+use stheno_product::{ProductFilter, ProductListFilter, ProductModule};
 
 use crate::fields::STORE_PRODUCT;
 use crate::respond;
@@ -53,24 +53,26 @@ pub(crate) struct StoreProductParams {
 
 impl StoreProductParams {
     /// The module filter, restricted to what shoppers may see.
-    fn into_filter(self) -> ProductFilter {
-        ProductFilter {
+    fn into_filter(self) -> ProductListFilter {
+        ProductListFilter {
             q: self.q,
-            id: self.id,
-            title: self.title,
-            handle: self.handle,
-            is_giftcard: self.is_giftcard,
             category_id: self.category_id,
-            collection_id: self.collection_id,
-            tag_id: self.tag_id,
-            type_id: self.type_id,
-            option_id: self.option_id,
             option_value_id: self.option_value_id,
-            external_id: self.external_id,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            status: Some(vec![ProductStatus::Published]),
-            ..Default::default()
+            columns: ProductFilter {
+                id: self.id.map(Into::into),
+                title: self.title.map(Into::into),
+                handle: self.handle.map(Into::into),
+                is_giftcard: self.is_giftcard.map(FieldFilter::Eq),
+                collection_id: self.collection_id.map(Into::into),
+                tags: self.tag_id.map(Into::into),
+                type_id: self.type_id.map(Into::into),
+                options: self.option_id.map(Into::into),
+                external_id: self.external_id.map(Into::into),
+                created_at: self.created_at.map(Into::into),
+                updated_at: self.updated_at.map(Into::into),
+                status: Some(FieldFilter::Eq(ProductStatus::Published)),
+                ..Default::default()
+            },
         }
     }
 }
@@ -81,11 +83,11 @@ async fn list(
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(STORE_PRODUCT)?;
     let page = q.page(50);
-    let order = q.order_by(None);
+    let config = ListConfig::page(page).ordered(q.order_by(None));
     let ListQuery { filters, .. } = q;
     let products = c.require::<ProductModule>()?;
     let (rows, count) = products
-        .list_products(&filters.into_filter(), page, &order)
+        .list_products(&filters.into_filter(), &config)
         .await?;
     respond::list(
         &c,
@@ -115,14 +117,14 @@ async fn retrieve(
         .insert("is_internal".into());
     let id = id.into_inner();
     let mut filter = q.filters.into_filter();
-    filter.id = Some(OneOrMany(vec![id.clone()]));
+    filter.columns.id = Some(FieldFilter::Eq(id.clone()));
     let products = c.require::<ProductModule>()?;
     let (rows, _) = products
-        .list_products(&filter, stheno_module_sdk::list::Page::new(0, 1), &[])
+        .list_products(&filter, &ListConfig::page(Page::new(0, 1)))
         .await?;
     let product = rows
         .first()
-        .ok_or_else(|| Error::not_found(format!("Product with id: {id} was not found")))?;
+        .ok_or_else(|| <Product as Entity>::META.not_found(&id))?;
     respond::one(
         &c,
         "product",

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use stheno_module_sdk::entity::{FieldFilter, ListConfig};
-use stheno_product::{OptionLinks, ProductFilter, ProductModule, ProductOptionFilter};
+use stheno_product::{OptionLinks, ProductModule, ProductOptionFilter};
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
 
-use super::{dedup, emit, id_filter, page_for};
+use super::{dedup, emit};
 
 /// `{add, remove}` of a link batch route, for the entity `id`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -65,13 +65,9 @@ impl Step for BatchLinkProductsToCollectionStep {
         let products = if ids.is_empty() {
             Vec::new()
         } else {
-            let filter = ProductFilter {
-                id: id_filter(&ids),
-                ..Default::default()
-            };
-            m.list_products(&filter, page_for(&ids), &[])
+            m.products()
+                .list_by_ids(&ids)
                 .await?
-                .0
                 .into_iter()
                 .map(|p| (p.id, p.collection_id))
                 .collect()

@@ -33,7 +33,6 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 use stheno_module_sdk::events::Event;
-use stheno_module_sdk::list::OneOrMany;
 use stheno_module_sdk::{Error, Result};
 use stheno_product::ProductModule;
 use stheno_workflow_sdk::{Data, Step, StepContext, StepError, StepResponse, async_trait};
@@ -114,16 +113,6 @@ pub(crate) fn emit<'a>(
     for event in Event::for_ids(&format!("{prefix}.{action}"), ids) {
         ctx.emit(event);
     }
-}
-
-/// `Some(OneOrMany(ids))`, the id filter of the module's lists.
-pub(crate) fn id_filter(ids: &[String]) -> Option<OneOrMany> {
-    Some(OneOrMany(ids.to_vec()))
-}
-
-/// A page holding every row of an id filter.
-pub(crate) fn page_for(ids: &[String]) -> stheno_module_sdk::list::Page {
-    stheno_module_sdk::list::Page::new(0, i64::try_from(ids.len()).unwrap_or(i64::MAX).max(1))
 }
 
 /// Remove duplicates, keeping the first occurrence.

@@ -4,17 +4,17 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stheno_module_sdk::Result;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::events::Event;
 use stheno_product::models::Product;
 use stheno_product::{
-    CreateProductInput, ProductFilter, ProductModule, ProductSnapshot, UpdateProductInput,
-    VariantFilter,
+    CreateProductInput, ProductModule, ProductSnapshot, ProductVariantFilter, UpdateProductInput,
 };
 use stheno_workflow_sdk::{
     Hook, Step, StepContext, StepError, StepResponse, Workflow, async_trait,
 };
 
-use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
+use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep};
 
 /// Products (`product.*` events). Creating products also raises
 /// `product-variant.created` for the variants created with them.
@@ -50,11 +50,7 @@ impl Entity for Products {
         Ok(snapshots)
     }
     async fn live(m: &ProductModule, ids: &[String]) -> Result<Vec<String>> {
-        let filter = ProductFilter {
-            id: id_filter(ids),
-            ..Default::default()
-        };
-        let (rows, _) = m.list_products(&filter, page_for(ids), &[]).await?;
+        let rows = m.products().list_by_ids(ids).await?;
         Ok(rows.into_iter().map(|p| p.id).collect())
     }
     async fn update(m: &ProductModule, id: &str, input: UpdateProductInput) -> Result<Product> {
@@ -64,22 +60,24 @@ impl Entity for Products {
         m.restore_product_snapshots(snapshots).await
     }
     async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.soft_delete_products(ids).await
+        m.products().soft_delete(ids).await.map(drop)
     }
     async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.restore_products(ids).await
+        m.products().restore(ids).await.map(drop)
     }
     async fn created_events(m: &ProductModule, rows: &[Product]) -> Result<Vec<Event>> {
         let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let filter = VariantFilter {
-            product_id: id_filter(&ids),
+        let filter = ProductVariantFilter {
+            product_id: Some(FieldFilter::In(ids)),
             ..Default::default()
         };
-        let page = stheno_module_sdk::list::Page::new(0, i64::from(i32::MAX));
-        let (variants, _) = m.list_variants(&filter, page, &[]).await?;
+        let variants = m
+            .product_variants()
+            .list(&filter, &ListConfig::default())
+            .await?;
         Ok(Event::for_ids(
             "product-variant.created",
             variants.iter().map(|v| v.id.as_str()),

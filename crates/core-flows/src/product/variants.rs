@@ -3,13 +3,11 @@
 use serde::{Deserialize, Serialize};
 use stheno_module_sdk::Result;
 use stheno_product::models::ProductVariant;
-use stheno_product::{
-    CreateVariantInput, ProductModule, UpdateVariantInput, VariantFilter, VariantSnapshot,
-};
+use stheno_product::{CreateVariantInput, ProductModule, UpdateVariantInput, VariantSnapshot};
 use stheno_workflow_sdk::{Hook, Workflow, async_trait};
 
 use super::products::{BatchInput, BatchOutput, batch};
-use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep, id_filter, page_for};
+use super::{CreateStep, DeleteStep, Entity, Update, UpdateStep};
 
 /// A variant to create and the product it belongs to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -70,7 +68,7 @@ impl Entity for Variants {
                 Err(err) => {
                     let ids: Vec<String> = created.iter().map(|v| v.id.clone()).collect();
                     if !ids.is_empty()
-                        && let Err(undo) = m.delete_variants(&ids).await
+                        && let Err(undo) = m.product_variants().delete(&ids).await
                     {
                         super::log_undo_failure(Self::CREATE_STEP, &undo);
                     }
@@ -81,7 +79,7 @@ impl Entity for Variants {
         Ok(created)
     }
     async fn remove(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.delete_variants(ids).await
+        m.product_variants().delete(ids).await.map(drop)
     }
     async fn snapshot(m: &ProductModule, ids: &[String]) -> Result<Vec<VariantSnapshot>> {
         let mut snapshots = m.variant_snapshots(ids).await?;
@@ -89,11 +87,7 @@ impl Entity for Variants {
         Ok(snapshots)
     }
     async fn live(m: &ProductModule, ids: &[String]) -> Result<Vec<String>> {
-        let filter = VariantFilter {
-            id: id_filter(ids),
-            ..Default::default()
-        };
-        let (rows, _) = m.list_variants(&filter, page_for(ids), &[]).await?;
+        let rows = m.product_variants().list_by_ids(ids).await?;
         Ok(rows.into_iter().map(|v| v.id).collect())
     }
     async fn update(
@@ -107,10 +101,10 @@ impl Entity for Variants {
         m.restore_variant_snapshots(snapshots).await
     }
     async fn soft_delete(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.soft_delete_variants(ids).await
+        m.product_variants().soft_delete(ids).await.map(drop)
     }
     async fn restore(m: &ProductModule, ids: &[String]) -> Result<()> {
-        m.restore_variants(ids).await
+        m.product_variants().restore(ids).await.map(drop)
     }
 }
 

@@ -45,9 +45,9 @@ async fn collection_batch_links_and_is_compensated() {
 
     let (_, events) = env.run(batch_link_products_to_collection(), batch).await;
     assert!(events.is_empty(), "{events:?}");
-    let p = m.retrieve_product(&moved[0].id).await.unwrap();
+    let p = m.products().retrieve(&moved[0].id).await.unwrap();
     assert_eq!(p.collection_id.as_deref(), Some(other.id.as_str()));
-    let p = m.retrieve_product(&s.product).await.unwrap();
+    let p = m.products().retrieve(&s.product).await.unwrap();
     assert_eq!(p.collection_id.as_deref(), Some(s.collection.as_str()));
 
     // Removing from the right collection, compensated.

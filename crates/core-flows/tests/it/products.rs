@@ -31,7 +31,13 @@ async fn create_products_creates_and_emits() {
     assert_eq!(created[0].handle, "hat");
     assert_eq!(count(&events, "product.created"), 2);
     assert_eq!(count(&events, "product-variant.created"), 2);
-    assert!(env.products.retrieve_product(&created[1].id).await.is_ok());
+    assert!(
+        env.products
+            .products()
+            .retrieve(&created[1].id)
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,7 +167,7 @@ async fn delete_products_deletes_and_emits() {
         .await;
     assert_eq!(deleted, std::slice::from_ref(&s.product));
     assert_eq!(events, ["product.deleted"]);
-    assert!(env.products.retrieve_product(&s.product).await.is_err());
+    assert!(env.products.products().retrieve(&s.product).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use stheno_framework::testing::TestDb;
-use stheno_module_sdk::entity::ListConfig;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::events::RecordingEventBus;
-use stheno_module_sdk::list::{OrderBy, Page};
+use stheno_module_sdk::list::OrderBy;
 use stheno_module_sdk::services::Services;
 use stheno_module_sdk::{Error, ErrorKind};
-use stheno_product::{ProductFilter, ProductModule, VariantFilter};
+use stheno_product::{ProductModule, ProductVariantFilter};
 use stheno_workflow_sdk::{
     Data, Step, StepContext, StepError, StepResponse, Workflow, WorkflowEngine, WorkflowError,
     async_trait,
@@ -120,33 +120,19 @@ impl Env {
     /// of every product, without `updated_at` (compensations touch it).
     pub async fn state(&self) -> Value {
         let m = &self.products;
-        let all = Page::new(0, 10_000);
+        let everything = ListConfig::default().with_deleted(true);
         let products = m
-            .list_products(
-                &ProductFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
-            )
+            .products()
+            .list(&Default::default(), &everything)
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let ids: Vec<String> = products.iter().map(|p| p.id.clone()).collect();
         let snapshots = m.product_snapshots(&ids).await.unwrap();
         let variants = m
-            .list_variants(
-                &VariantFilter {
-                    with_deleted: true,
-                    ..Default::default()
-                },
-                all,
-                &[],
-            )
+            .product_variants()
+            .list(&Default::default(), &everything)
             .await
-            .unwrap()
-            .0;
+            .unwrap();
         let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
         let variant_values = m.variant_snapshots(&variant_ids).await.unwrap();
         let options = m
@@ -183,7 +169,6 @@ impl Env {
             )
             .await
             .unwrap();
-        let everything = ListConfig::default().with_deleted(true);
         let tags = m
             .product_tags()
             .list(&Default::default(), &everything)
@@ -309,17 +294,16 @@ pub async fn seed(env: &Env) -> Seeded {
         .unwrap()
         .remove(0);
     let variants = m
-        .list_variants(
-            &VariantFilter {
-                product_id: Some(stheno_module_sdk::list::OneOrMany(vec![product.id.clone()])),
+        .product_variants()
+        .list(
+            &ProductVariantFilter {
+                product_id: Some(FieldFilter::Eq(product.id.clone())),
                 ..Default::default()
             },
-            Page::new(0, 10),
-            &[],
+            &ListConfig::default(),
         )
         .await
         .unwrap()
-        .0
         .into_iter()
         .map(|v| v.id)
         .collect();

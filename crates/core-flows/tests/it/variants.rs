@@ -103,7 +103,8 @@ async fn update_product_variants_compensation_restores_option_values() {
     let s = seed(&env).await;
     // Free a combination, then move a variant onto it.
     env.products
-        .soft_delete_variants(std::slice::from_ref(&s.variants[3]))
+        .product_variants()
+        .soft_delete(std::slice::from_ref(&s.variants[3]))
         .await
         .unwrap();
     let before = env.state().await;
@@ -136,7 +137,8 @@ async fn delete_product_variants_is_compensated() {
     let s = seed(&env).await;
     // Deleted before: must stay deleted after the compensation.
     env.products
-        .soft_delete_variants(std::slice::from_ref(&s.variants[3]))
+        .product_variants()
+        .soft_delete(std::slice::from_ref(&s.variants[3]))
         .await
         .unwrap();
     let before = env.state().await;

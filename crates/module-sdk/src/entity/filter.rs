@@ -366,6 +366,28 @@ impl<T: SqlValue> FieldFilter<T> {
     }
 }
 
+/// `id=a` / `id[]=a&id[]=b` of a hand-written parameter struct: `$in`.
+impl From<crate::list::OneOrMany> for FieldFilter<String> {
+    fn from(values: crate::list::OneOrMany) -> Self {
+        FieldFilter::In(values.0)
+    }
+}
+
+/// `created_at[$gte]=…` of a hand-written parameter struct: the same
+/// operators.
+impl From<crate::list::DateFilter> for FieldFilter<chrono::DateTime<chrono::Utc>> {
+    fn from(f: crate::list::DateFilter) -> Self {
+        FieldFilter::ops(|o| {
+            o.eq = f.eq.map(Some);
+            o.ne = f.ne.map(Some);
+            o.gt = f.gt;
+            o.gte = f.gte;
+            o.lt = f.lt;
+            o.lte = f.lte;
+        })
+    }
+}
+
 /// `#[serde(deserialize_with = …)]` of generated filter fields: `null`
 /// means `IS NULL`, not "no filter".
 pub fn present<'de, D: Deserializer<'de>, T: SqlValue>(

@@ -8,6 +8,8 @@ pub enum ColumnType {
     Boolean,
     Integer,
     BigInt,
+    /// `real` (`f32`).
+    Real,
     Double,
     Numeric,
     Timestamptz,
@@ -22,6 +24,7 @@ impl ColumnType {
             ColumnType::Boolean => "boolean",
             ColumnType::Integer => "integer",
             ColumnType::BigInt => "bigint",
+            ColumnType::Real => "real",
             ColumnType::Double => "double precision",
             ColumnType::Numeric => "numeric",
             ColumnType::Timestamptz => "timestamptz",

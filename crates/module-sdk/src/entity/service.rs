@@ -203,10 +203,11 @@ impl<E: Entity> EntityService<E> {
         let sql = self.select(condition, config)?;
         let mut count = DynSql::new("SELECT count(*) AS count");
         self.filtered_from(condition, config.with_deleted, &mut count);
-        let mut conn = self.conn().await?;
-        let rows = Self::decode(sql.load_json(&mut conn).await?)?;
-        let total = count.load_count(&mut conn).await?;
-        Ok((rows, total))
+        let conn = self.conn().await?;
+        // Pipelined on one connection: both statements in one round trip.
+        let (mut a, mut b): (&AsyncPgConnection, &AsyncPgConnection) = (&conn, &conn);
+        let (records, total) = futures::try_join!(sql.load_json(&mut a), count.load_count(&mut b))?;
+        Ok((Self::decode(records)?, total))
     }
 
     /// Rows with these ids (live ones; unknown ids are skipped), in no
@@ -302,42 +303,19 @@ impl<E: Entity> EntityService<E> {
         Ok(updated)
     }
 
-    /// Write rows back as they were (their columns and `updated_at`), in one
-    /// transaction: how an update is undone. Rows deleted since are skipped.
+    /// Write rows back as they were (their columns, `deleted_at` and
+    /// `updated_at`), in one transaction: how an update is undone.
     pub async fn overwrite(&self, rows: &[E]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
         let meta = self.meta();
-        let statements: Vec<DynSql> = rows
-            .iter()
-            .map(|row| {
-                let mut sql = DynSql::new(&format!("UPDATE \"{}\" AS t SET ", meta.table));
-                for (column, value) in row.column_values() {
-                    sql.push(&format!("\"{column}\" = "));
-                    sql.bind(
-                        value,
-                        meta.column(column).map(|t| t.sql()).unwrap_or("text"),
-                    );
-                    sql.push(", ");
-                }
-                sql.push("updated_at = ");
-                sql.bind(Bind::Text(updated_at(row)), "timestamptz");
-                sql.push(" WHERE t.id = ");
-                sql.bind(Bind::Text(row.id().to_string()), "text");
-                sql
-            })
-            .collect();
-        let mut conn = self.conn().await?;
-        conn.transaction::<_, Error, _>(async move |c| {
-            for sql in statements {
-                sql.run(c).await?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| meta.refine_duplicate(e))?;
         let ids: Vec<String> = rows.iter().map(|e| e.id().to_string()).collect();
+        let rows = rows.to_vec();
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, Error, _>(async move |c| Self::overwrite_on(c, &rows).await)
+            .await
+            .map_err(|e| meta.refine_duplicate(e))?;
         let mut pending = Pending::default();
         pending.push(meta, "updated", &ids);
         self.emit(pending).await;
@@ -964,4 +942,131 @@ impl<E: Entity> EntityService<E> {
         tx.pending.push(meta, "updated", &ids);
         Ok(updated)
     }
+}
+
+/// Generated operations on a connection of a transaction of your own, for
+/// hand-written domain code that runs `conn.transaction` itself (nested
+/// creates across several tables). They emit nothing: the caller's events
+/// say what changed. Inside [`EntityService::transaction`], pass
+/// [`Tx::conn`].
+impl<E: Entity> EntityService<E> {
+    /// Medusa's `not_found` naming the ids of `ids` that have no live row
+    /// (`ProductTag with id: a, b was not found`). One statement; nothing
+    /// when `ids` is empty.
+    pub async fn ensure_live_on(conn: &mut AsyncPgConnection, ids: &[String]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let meta = E::META;
+        let mut sql = DynSql::new(&format!(
+            "SELECT to_jsonb(t.id) AS record FROM \"{}\" t WHERE t.id = ANY(",
+            meta.table
+        ));
+        sql.bind_array(ids.to_vec(), "text");
+        sql.push(")");
+        if meta.soft_delete {
+            sql.push(" AND t.deleted_at IS NULL");
+        }
+        let found: Vec<Value> = sql.load_json(conn).await?;
+        let mut missing: Vec<&str> = Vec::new();
+        for id in ids {
+            if !found.iter().any(|f| f.as_str() == Some(id)) && !missing.contains(&id.as_str()) {
+                missing.push(id);
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(meta.not_found(&missing.join(", ")))
+        }
+    }
+
+    /// Write `rows` back as they were: every column, `deleted_at` and
+    /// `updated_at` (`created_at` is kept). One statement per row.
+    pub async fn overwrite_on(conn: &mut AsyncPgConnection, rows: &[E]) -> Result<()> {
+        let meta = E::META;
+        for row in rows {
+            let mut sql = DynSql::new(&format!("UPDATE \"{}\" AS t SET ", meta.table));
+            for (column, value) in row.column_values() {
+                sql.push(&format!("\"{column}\" = "));
+                sql.bind(
+                    value,
+                    meta.column(column).map(|t| t.sql()).unwrap_or("text"),
+                );
+                sql.push(", ");
+            }
+            if meta.soft_delete {
+                sql.push("deleted_at = ");
+                sql.bind(deleted_at(row), "timestamptz");
+                sql.push(", ");
+            }
+            sql.push("updated_at = ");
+            sql.bind(Bind::Text(updated_at(row)), "timestamptz");
+            sql.push(" WHERE t.id = ");
+            sql.bind(Bind::Text(row.id().to_string()), "text");
+            sql.run(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Link rows to targets through the pivot of the many-to-many relation
+    /// `relation` (`product.tags` through `product_tags`): for every
+    /// `(owner, [targets])`, first removing the owners' existing pivot rows
+    /// when `replace`. At most two statements.
+    pub async fn set_related_on(
+        conn: &mut AsyncPgConnection,
+        relation: &str,
+        rows: &[(String, Vec<String>)],
+        replace: bool,
+    ) -> Result<()> {
+        let meta = E::META;
+        let Some(RelationKind::ManyToMany {
+            through,
+            fk,
+            other_fk,
+        }) = meta.relation(relation).map(|r| r.kind)
+        else {
+            return Err(Error::internal(format!(
+                "{} has no many-to-many relation {relation}",
+                meta.name
+            )));
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        if replace {
+            let mut sql = DynSql::new(&format!("DELETE FROM \"{through}\" WHERE \"{fk}\" = ANY("));
+            sql.bind_array(rows.iter().map(|(o, _)| o.clone()).collect(), "text");
+            sql.push(")");
+            sql.run(conn).await?;
+        }
+        let (owners, targets): (Vec<String>, Vec<String>) = rows
+            .iter()
+            .flat_map(|(owner, targets)| targets.iter().map(move |t| (owner.clone(), t.clone())))
+            .unzip();
+        if owners.is_empty() {
+            return Ok(());
+        }
+        let mut sql = DynSql::new(&format!(
+            "INSERT INTO \"{through}\" (\"{fk}\", \"{other_fk}\") SELECT * FROM unnest("
+        ));
+        sql.bind_array(owners, "text");
+        sql.push(", ");
+        sql.bind_array(targets, "text");
+        sql.push(") ON CONFLICT DO NOTHING");
+        sql.run(conn).await?;
+        Ok(())
+    }
+}
+
+/// A row's `deleted_at` as serialised (`null` when live).
+fn deleted_at<E: Entity>(row: &E) -> Bind {
+    serde_json::to_value(row)
+        .ok()
+        .and_then(|v| {
+            v.get("deleted_at")
+                .and_then(Value::as_str)
+                .map(|s| Bind::Text(s.to_string()))
+        })
+        .unwrap_or(Bind::Null)
 }

@@ -61,7 +61,12 @@ impl DynSql {
     }
 
     /// Run the statement; each row's first column is a `jsonb` record.
-    pub async fn load_json(self, conn: &mut AsyncPgConnection) -> Result<Vec<Value>> {
+    /// `conn` may be a shared `&AsyncPgConnection`, so independent
+    /// statements run pipelined in one round trip.
+    pub async fn load_json<C>(self, conn: &mut C) -> Result<Vec<Value>>
+    where
+        C: diesel_async::AsyncConnectionCore<Backend = diesel::pg::Pg> + Send,
+    {
         let rows: Vec<JsonRow> = self.load(conn).await?;
         Ok(rows.into_iter().map(|r| r.record).collect())
     }
@@ -75,8 +80,12 @@ impl DynSql {
         Ok(rows.into_iter().map(|r| (r.owner, r.record)).collect())
     }
 
-    /// Run the statement; one row with one `bigint`.
-    pub async fn load_count(self, conn: &mut AsyncPgConnection) -> Result<i64> {
+    /// Run the statement; one row with one `bigint`. `conn` may be shared,
+    /// as for [`load_json`](Self::load_json).
+    pub async fn load_count<C>(self, conn: &mut C) -> Result<i64>
+    where
+        C: diesel_async::AsyncConnectionCore<Backend = diesel::pg::Pg> + Send,
+    {
         let rows: Vec<CountRow> = self.load(conn).await?;
         Ok(rows.into_iter().next().map(|r| r.count).unwrap_or(0))
     }

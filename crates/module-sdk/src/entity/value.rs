@@ -116,6 +116,16 @@ impl SqlValue for f64 {
     }
 }
 
+impl SqlValue for f32 {
+    const TYPE: ColumnType = ColumnType::Real;
+    fn to_bind(&self) -> Bind {
+        Bind::Text(self.to_string())
+    }
+    fn from_filter(value: &Value) -> Result<Self, String> {
+        f64::from_filter(value).map(|f| f as f32)
+    }
+}
+
 impl SqlValue for Amount {
     const TYPE: ColumnType = ColumnType::Numeric;
     fn to_bind(&self) -> Bind {

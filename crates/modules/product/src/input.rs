@@ -1,6 +1,6 @@
 //! Serde helpers and small input types shared by the create/update inputs.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 /// `{ "id": "…" }`, how Medusa bodies reference existing entities
 /// (`tags: [{id}]`, `categories: [{id}]`).
@@ -25,27 +25,6 @@ impl From<&str> for IdRef {
 /// Update fields that may be cleared (`None` absent, `Some(None)` null):
 /// the SDK's helper, under the path the inputs name.
 pub(crate) use stheno_module_sdk::input::nullable;
-
-/// A filter value given once (`status=draft`) or as a list
-/// (`status[]=draft&status[]=published`).
-pub(crate) fn one_or_many<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Input<T> {
-        One(T),
-        Many(Vec<T>),
-    }
-    Ok(
-        Option::<Input<T>>::deserialize(d)?.map(|input| match input {
-            Input::One(v) => vec![v],
-            Input::Many(v) => v,
-        }),
-    )
-}
 
 /// Ids of `wanted` that are not in `found`, in request order.
 pub(crate) fn missing<'a>(wanted: &'a [String], found: &[String]) -> Vec<&'a str> {
@@ -84,8 +63,6 @@ mod tests {
     struct Probe {
         #[serde(default, deserialize_with = "nullable")]
         subtitle: Option<Option<String>>,
-        #[serde(default, deserialize_with = "one_or_many")]
-        status: Option<Vec<String>>,
     }
 
     #[test]
@@ -96,13 +73,5 @@ mod tests {
         assert_eq!(p.subtitle, Some(None));
         let p: Probe = serde_json::from_str(r#"{"subtitle": "x"}"#).unwrap();
         assert_eq!(p.subtitle, Some(Some("x".into())));
-    }
-
-    #[test]
-    fn one_or_many_accepts_both() {
-        let p: Probe = serde_json::from_str(r#"{"status": "draft"}"#).unwrap();
-        assert_eq!(p.status, Some(vec!["draft".to_string()]));
-        let p: Probe = serde_json::from_str(r#"{"status": ["draft", "published"]}"#).unwrap();
-        assert_eq!(p.status.unwrap().len(), 2);
     }
 }

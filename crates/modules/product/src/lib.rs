@@ -120,11 +120,13 @@ mod sql;
 
 pub use input::IdRef;
 pub use models::{
-    CreateProductCategory, CreateProductCollection, CreateProductOption, CreateProductOptionValue,
-    CreateProductTag, CreateProductType, ProductCategoryFilter, ProductCollectionFilter,
-    ProductOptionFilter, ProductOptionValueFilter, ProductTagFilter, ProductTypeFilter,
-    UpdateProductCategory, UpdateProductCollection, UpdateProductOption, UpdateProductOptionValue,
-    UpdateProductTag, UpdateProductType,
+    CreateProduct, CreateProductCategory, CreateProductCollection, CreateProductImage,
+    CreateProductOption, CreateProductOptionValue, CreateProductTag, CreateProductType,
+    CreateProductVariant, ProductCategoryFilter, ProductCollectionFilter, ProductFilter,
+    ProductImageFilter, ProductOptionFilter, ProductOptionValueFilter, ProductTagFilter,
+    ProductTypeFilter, ProductVariantFilter, UpdateProduct, UpdateProductCategory,
+    UpdateProductCollection, UpdateProductImage, UpdateProductOption, UpdateProductOptionValue,
+    UpdateProductTag, UpdateProductType, UpdateProductVariant,
 };
 pub use service::*;
 

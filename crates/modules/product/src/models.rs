@@ -92,26 +92,52 @@ impl FromSql<Text, Pg> for ProductStatus {
     }
 }
 
-/// A product (`prod_…`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Serialize,
-    Deserialize,
-    Queryable,
-    Selectable,
-    Identifiable,
-    AsChangeset,
+stheno_module_sdk::text_enum!(ProductStatus);
+
+/// A product (`prod_…`). A generated entity:
+/// [`ProductModule::products`](crate::ProductModule::products) is its
+/// service for reads, soft delete and restore (variants and images go
+/// with the product: `cascade`). Creating and updating a product with
+/// everything nested in it, and hard-deleting it with its exclusive
+/// options, are domain operations of [`ProductModule`](crate::ProductModule).
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "prod",
+    searchable(title, subtitle, description, handle),
+    soft_delete,
+    has_many(variants = ProductVariant, fk = "product_id", cascade),
+    has_many(images = ProductImage, fk = "product_id", cascade),
+    many_to_many(
+        tags = ProductTag,
+        through = "product_tags",
+        fk = "product_id",
+        other_fk = "product_tag_id"
+    ),
+    many_to_many(
+        categories = ProductCategory,
+        through = "product_category_product",
+        fk = "product_id",
+        other_fk = "product_category_id"
+    ),
+    many_to_many(
+        options = ProductOption,
+        through = "product_product_option",
+        fk = "product_id",
+        other_fk = "product_option_id"
+    )
 )]
-#[diesel(table_name = product, check_for_backend(Pg), treat_none_as_null = true)]
+#[derive(Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product, check_for_backend(Pg))]
 pub struct Product {
     pub id: String,
     pub title: String,
+    #[entity(unique)]
     pub handle: String,
     pub subtitle: Option<String>,
     pub description: Option<String>,
+    #[entity(default = "false")]
     pub is_giftcard: bool,
+    #[entity(default = "'draft'")]
     pub status: ProductStatus,
     pub thumbnail: Option<String>,
     pub weight: Option<f32>,
@@ -124,40 +150,48 @@ pub struct Product {
     pub material: Option<String>,
     pub collection_id: Option<String>,
     pub type_id: Option<String>,
+    #[entity(default = "true")]
     pub discountable: bool,
     pub external_id: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    #[diesel(skip_update)]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    #[diesel(skip_update)]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
-/// A purchasable variant of a product (`variant_…`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Serialize,
-    Deserialize,
-    Queryable,
-    Selectable,
-    Identifiable,
-    AsChangeset,
+/// A purchasable variant of a product (`variant_…`). A generated entity:
+/// [`ProductModule::product_variants`](crate::ProductModule::product_variants)
+/// is its service for reads, soft delete, restore and delete. Links to
+/// other modules hold its id in `variant_id`, as Medusa's do. Creating and
+/// updating variants (option values checked against the product) are
+/// domain operations.
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "variant",
+    searchable(title, sku, barcode, ean, upc),
+    soft_delete,
+    link_column = "variant_id",
+    belongs_to(product = Product, fk = "product_id"),
+    many_to_many(
+        options = ProductOptionValue,
+        through = "product_variant_option",
+        fk = "variant_id",
+        other_fk = "option_value_id"
+    )
 )]
-#[diesel(table_name = product_variant, check_for_backend(Pg), treat_none_as_null = true)]
+#[derive(Queryable, Selectable, Identifiable)]
+#[diesel(table_name = product_variant, check_for_backend(Pg))]
 pub struct ProductVariant {
     pub id: String,
     pub title: String,
+    #[entity(unique)]
     pub sku: Option<String>,
+    #[entity(unique)]
     pub barcode: Option<String>,
+    #[entity(unique)]
     pub ean: Option<String>,
+    #[entity(unique)]
     pub upc: Option<String>,
+    #[entity(default = "false")]
     pub allow_backorder: bool,
+    #[entity(default = "true")]
     pub manage_inventory: bool,
     pub hs_code: Option<String>,
     pub origin_country: Option<String>,
@@ -171,14 +205,6 @@ pub struct ProductVariant {
     pub thumbnail: Option<String>,
     pub product_id: Option<String>,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    #[diesel(skip_update)]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    #[diesel(skip_update)]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// An option such as "Size" (`opt_…`). Options are global and linked to
@@ -254,33 +280,26 @@ pub struct ProductProductOptionValue {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-/// A product image (`img_…`), ordered by `rank`.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Serialize,
-    Deserialize,
-    Queryable,
-    Selectable,
-    Identifiable,
-    AsChangeset,
+/// A product image (`img_…`), ordered by `rank`. A generated entity
+/// (table `image`, Query name `image`):
+/// [`ProductModule::product_images`](crate::ProductModule::product_images)
+/// is its service. Images are written through their product.
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "img",
+    table = "image",
+    soft_delete,
+    belongs_to(product = Product, fk = "product_id")
 )]
-#[diesel(table_name = image, check_for_backend(Pg), treat_none_as_null = true)]
+#[derive(Queryable, Selectable, Identifiable)]
+#[diesel(table_name = image, check_for_backend(Pg))]
 pub struct ProductImage {
     pub id: String,
     pub url: String,
+    #[entity(default = "0")]
     pub rank: i32,
     pub product_id: String,
     pub metadata: Option<Value>,
-    #[serde(serialize_with = "iso")]
-    #[diesel(skip_update)]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso")]
-    #[diesel(skip_update)]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "iso_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// An image shown for one variant (`pvpi_…`).
@@ -390,23 +409,4 @@ pub struct ProductCategory {
     pub external_id: Option<String>,
     pub parent_category_id: Option<String>,
     pub metadata: Option<Value>,
-}
-
-/// Products can be linked to other modules' entities (`define_link!`):
-/// link tables hold their id in `product_id`.
-impl stheno_module_sdk::link::Linkable for Product {
-    const MODULE: &'static str = "product";
-    const ENTITY: &'static str = "product";
-    const TABLE: &'static str = "product";
-    const SOFT_DELETE: bool = true;
-    const LINK_COLUMN: &'static str = "product_id";
-}
-
-/// Variants are linked to price sets and inventory items: `variant_id`.
-impl stheno_module_sdk::link::Linkable for ProductVariant {
-    const MODULE: &'static str = "product";
-    const ENTITY: &'static str = "product_variant";
-    const TABLE: &'static str = "product_variant";
-    const SOFT_DELETE: bool = true;
-    const LINK_COLUMN: &'static str = "variant_id";
 }

@@ -20,20 +20,21 @@ use stheno_module_sdk::{Error, ErrorKind, Result};
 
 use crate::events::Events;
 use crate::models::{
-    ProductCategory, ProductCollection, ProductOption, ProductOptionValue, ProductTag, ProductType,
+    Product, ProductCategory, ProductCollection, ProductImage, ProductOption, ProductOptionValue,
+    ProductTag, ProductType, ProductVariant,
 };
 
 pub use categories::{CreateCategoryInput, UpdateCategoryInput};
 pub use options::{CreateOptionInput, UpdateOptionInput, UpdateOptionValueInput};
 pub use products::{
-    CreateProductInput, DEFAULT_OPTION_TITLE, DEFAULT_OPTION_VALUE, ImageInput, ProductFilter,
+    CreateProductInput, DEFAULT_OPTION_TITLE, DEFAULT_OPTION_VALUE, ImageInput, ProductListFilter,
     ProductOptionInput, UpdateProductInput,
 };
 pub use revert::{
     OptionLinkRow, OptionLinkValueRow, OptionLinks, OptionSnapshot, ProductSnapshot,
     VariantSnapshot,
 };
-pub use variants::{CreateVariantInput, UpdateVariantInput, UpsertVariantInput, VariantFilter};
+pub use variants::{CreateVariantInput, UpdateVariantInput, UpsertVariantInput};
 
 /// The connection type the service's helpers run on.
 pub(crate) type Conn = AsyncPgConnection;
@@ -47,6 +48,9 @@ pub(crate) type Conn = AsyncPgConnection;
 pub struct ProductModule {
     db: DbPool,
     events: Arc<dyn EventBus>,
+    products: EntityService<Product>,
+    variants: EntityService<ProductVariant>,
+    images: EntityService<ProductImage>,
     tags: EntityService<ProductTag>,
     types: EntityService<ProductType>,
     collections: EntityService<ProductCollection>,
@@ -75,6 +79,9 @@ impl ProductModule {
         links: Arc<[&'static LinkDef]>,
     ) -> Self {
         Self {
+            products: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            variants: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
+            images: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             tags: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             types: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
             collections: EntityService::from_parts(db.clone(), events.clone(), links.clone()),
@@ -84,6 +91,37 @@ impl ProductModule {
             db,
             events,
         }
+    }
+
+    /// Products: the generated service for reads (the generated
+    /// [`ProductFilter`](crate::ProductFilter); [`list_products`](Self::list_products)
+    /// adds Medusa's product filters), soft delete and restore: variants
+    /// and images go with the product (`cascade`), and so do its rows in
+    /// link tables; a restore brings back exactly what the soft delete
+    /// took. Creating and updating products with everything nested, and
+    /// hard-deleting them with their exclusive options, are domain
+    /// operations: [`create_products`](Self::create_products),
+    /// [`update_product`](Self::update_product),
+    /// [`delete_products`](Self::delete_products).
+    pub fn products(&self) -> &EntityService<Product> {
+        &self.products
+    }
+
+    /// Variants: the generated service for reads (the generated
+    /// [`ProductVariantFilter`](crate::ProductVariantFilter); its `options`
+    /// relation filter takes option value ids), soft delete, restore and
+    /// delete. Creating and updating variants checks their option values
+    /// against the product: [`create_variants`](Self::create_variants),
+    /// [`update_variant`](Self::update_variant).
+    pub fn product_variants(&self) -> &EntityService<ProductVariant> {
+        &self.variants
+    }
+
+    /// Product images: the generated service for reads. Images are
+    /// written through their product (`images` of a product create or
+    /// update).
+    pub fn product_images(&self) -> &EntityService<ProductImage> {
+        &self.images
     }
 
     /// Product tags: the generated service (list, retrieve, create, update,
@@ -150,6 +188,24 @@ impl ProductModule {
         if let Err(err) = self.events.emit(events.into_vec()).await {
             tracing::error!(error = %err, "product module: emitting events failed");
         }
+    }
+}
+
+impl ServiceOf<Product> for ProductModule {
+    fn service(&self) -> &EntityService<Product> {
+        &self.products
+    }
+}
+
+impl ServiceOf<ProductVariant> for ProductModule {
+    fn service(&self) -> &EntityService<ProductVariant> {
+        &self.variants
+    }
+}
+
+impl ServiceOf<ProductImage> for ProductModule {
+    fn service(&self) -> &EntityService<ProductImage> {
+        &self.images
     }
 }
 
@@ -263,159 +319,6 @@ fn entity_words(table: &str) -> String {
 
 pub(crate) use crate::input::to_handle;
 
-// The SDK's ordering macro and `q` pattern, under the paths the services use.
-pub(crate) use stheno_module_sdk::apply_order;
-pub(crate) use stheno_module_sdk::list::contains_pattern;
-
-/// Apply a [`DateFilter`](stheno_module_sdk::list::DateFilter) to a column of
-/// a boxed query.
-macro_rules! filter_dates {
-    ($query:ident, $col:expr, $filter:expr) => {
-        if let Some(f) = $filter {
-            if let Some(v) = f.eq {
-                $query = $query.filter($col.eq(v));
-            }
-            if let Some(v) = f.ne {
-                $query = $query.filter($col.ne(v));
-            }
-            if let Some(v) = f.gt {
-                $query = $query.filter($col.gt(v));
-            }
-            if let Some(v) = f.gte {
-                $query = $query.filter($col.ge(v));
-            }
-            if let Some(v) = f.lt {
-                $query = $query.filter($col.lt(v));
-            }
-            if let Some(v) = f.lte {
-                $query = $query.filter($col.le(v));
-            }
-        }
-    };
-}
-pub(crate) use filter_dates;
-
-/// The live rows of `$table` among `$ids`, or `not_found` naming the first
-/// missing one. One query.
-macro_rules! ensure_live {
-    ($conn:expr, $table:ident, $entity:literal, $ids:expr) => {
-        if !$ids.is_empty() {
-            let found: Vec<String> = $table::table
-                .filter($table::id.eq_any(&$ids))
-                .filter($table::deleted_at.is_null())
-                .select($table::id)
-                .load($conn)
-                .await?;
-            ensure_found($entity, &$ids, &found)?;
-        }
-    };
-}
-pub(crate) use ensure_live;
-
-/// Insert pivot rows `(owner, target)` for every `(owner, [targets])`, first
-/// removing the owners' existing rows when `replace`. At most two statements.
-macro_rules! write_pivots {
-    ($conn:expr, $table:ident, $owner:ident, $target:ident, $rows:expr, $replace:expr) => {{
-        let rows: Vec<(String, Vec<String>)> = $rows;
-        if !rows.is_empty() {
-            if $replace {
-                let owners: Vec<&str> = rows.iter().map(|(o, _)| o.as_str()).collect();
-                diesel::delete($table::table.filter($table::$owner.eq_any(owners)))
-                    .execute($conn)
-                    .await?;
-            }
-            let pivots: Vec<_> = rows
-                .iter()
-                .flat_map(|(owner, targets)| {
-                    targets.iter().map(move |t| {
-                        (
-                            $table::$owner.eq(owner.clone()),
-                            $table::$target.eq(t.clone()),
-                        )
-                    })
-                })
-                .collect();
-            if !pivots.is_empty() {
-                diesel::insert_into($table::table)
-                    .values(pivots)
-                    .execute($conn)
-                    .await?;
-            }
-        }
-    }};
-}
-pub(crate) use write_pivots;
-
-/// The live row of `$table` with id `$id`, selected as `$model`; Medusa's
-/// not-found error naming `$entity` if it does not exist or was deleted.
-/// For the body of an `async fn(&self, id: &str) -> Result<$model>`.
-macro_rules! retrieve_live {
-    ($module:expr, $table:ident, $model:ident, $entity:expr, $id:expr) => {{
-        let id: &str = $id;
-        let mut conn = $module.conn().await?;
-        $table::table
-            .find(id)
-            .filter($table::deleted_at.is_null())
-            .select($model::as_select())
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or_else(|| $crate::service::not_found($entity, id))
-    }};
-}
-pub(crate) use retrieve_live;
-
-/// Soft-delete the live rows of `$table` whose id is in `$ids` (one
-/// statement; unknown ids are ignored) and emit `$entity` `Deleted` events.
-/// For the body of an `async fn(&self, ids: &[String]) -> Result<()>`.
-macro_rules! soft_delete_rows {
-    ($module:expr, $table:ident, $entity:expr, $ids:expr) => {{
-        let now = stheno_module_sdk::time::now();
-        let mut conn = $module.conn().await?;
-        let deleted: Vec<String> = diesel::update(
-            $table::table
-                .filter($table::id.eq_any($ids))
-                .filter($table::deleted_at.is_null()),
-        )
-        .set(($table::deleted_at.eq(now), $table::updated_at.eq(now)))
-        .returning($table::id)
-        .get_results(&mut conn)
-        .await?;
-        let mut events = $crate::events::Events::new();
-        events.push_ids($entity, $crate::events::Action::Deleted, &deleted);
-        $module.emit(events).await;
-        Ok(())
-    }};
-}
-pub(crate) use soft_delete_rows;
-
-/// Undo [`soft_delete_rows!`]: clear `deleted_at` on the soft-deleted rows
-/// of `$table` whose id is in `$ids` (a unique value taken in the meantime
-/// is a `duplicate_error`) and emit `$entity` `Restored` events.
-macro_rules! restore_rows {
-    ($module:expr, $table:ident, $entity:expr, $ids:expr) => {{
-        let mut conn = $module.conn().await?;
-        let restored: Vec<String> = diesel::update(
-            $table::table
-                .filter($table::id.eq_any($ids))
-                .filter($table::deleted_at.is_not_null()),
-        )
-        .set((
-            $table::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>),
-            $table::updated_at.eq(stheno_module_sdk::time::now()),
-        ))
-        .returning($table::id)
-        .get_results(&mut conn)
-        .await
-        .map_err(|e| $crate::service::refine(e.into()))?;
-        let mut events = $crate::events::Events::new();
-        events.push_ids($entity, $crate::events::Action::Restored, &restored);
-        $module.emit(events).await;
-        Ok(())
-    }};
-}
-pub(crate) use restore_rows;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,10 +343,5 @@ mod tests {
             to_handle("Winter Collection 2024!"),
             "winter-collection-2024"
         );
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(contains_pattern("50%_off"), "%50\\%\\_off%");
     }
 }

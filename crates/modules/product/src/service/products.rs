@@ -1,17 +1,20 @@
-//! Products: list, retrieve, create (with nested options, variants, images,
-//! tags and categories), update (images/tags/categories replace, variants
-//! upsert), soft delete, restore and delete.
+//! Products: the list with Medusa's product filters, and the domain
+//! writes — create (with nested options, variants, images, tags and
+//! categories), update (images/tags/categories replace, variants upsert)
+//! and delete (with the exclusive options only the products used).
+//! Retrieve, soft delete and restore are the generated service's
+//! ([`ProductModule::products`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use stheno_module_sdk::entity::{Bind, Condition, EntityFilter, EntityService, ListConfig, Op};
 use stheno_module_sdk::id::{generate_id, id_or_generate};
-use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
+use stheno_module_sdk::list::{OneOrMany, contains_pattern, escape_like};
 use stheno_module_sdk::{Error, Result, time};
 
 use super::options::{
@@ -22,53 +25,96 @@ use super::variants::{
     UpsertVariantInput, VariantSpec, check_combinations, insert_variants, load_combinations,
     resolve_options, update_variants,
 };
-use super::{
-    Conn, CreateVariantInput, ProductModule, apply_order, contains_pattern, ensure_found,
-    ensure_live, filter_dates, not_found, refine, retrieve_live, stamp, to_handle, write_pivots,
-};
+use super::{Conn, CreateVariantInput, ProductModule, not_found, refine, stamp, to_handle};
 use crate::events::{Action, EventEntity, Events};
 use crate::input::{IdRef, dedup};
-use crate::models::{Product, ProductImage, ProductStatus, prefix};
-use crate::schema::{
-    image, product, product_category, product_category_product, product_collection, product_option,
-    product_product_option, product_tag, product_tags, product_type, product_variant,
-    product_variant_option,
+use crate::models::{
+    Product, ProductCategory, ProductCollection, ProductFilter, ProductImage, ProductStatus,
+    ProductTag, ProductType, prefix,
 };
-use crate::sql::string_to_array;
+use crate::schema::{image, product, product_option, product_product_option, product_variant};
 
 /// Title and value of the option Medusa creates for products that are
 /// given variants but no options.
 pub const DEFAULT_OPTION_TITLE: &str = "Default option";
 pub const DEFAULT_OPTION_VALUE: &str = "Default option value";
 
-/// Filters of [`ProductModule::list_products`].
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Filters of [`ProductModule::list_products`]: the generated column and
+/// relation filters (`columns`: `id`, `handle`, `status`, `collection_id`,
+/// `created_at[$gte]`, `tags` and `options` by id, `$and`/`$or`, …) and the
+/// product filters Medusa adds that no column says.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
-pub struct ProductFilter {
+pub struct ProductListFilter {
     /// Case-insensitive substring of `title`, `subtitle`, `description`,
-    /// `handle`, or of a variant's `sku`.
+    /// `handle`, or of a live variant's `sku`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
-    pub id: Option<OneOrMany>,
-    pub handle: Option<OneOrMany>,
-    pub title: Option<OneOrMany>,
-    #[serde(deserialize_with = "crate::input::one_or_many")]
-    pub status: Option<Vec<ProductStatus>>,
-    pub is_giftcard: Option<bool>,
-    pub collection_id: Option<OneOrMany>,
-    pub type_id: Option<OneOrMany>,
-    pub tag_id: Option<OneOrMany>,
+    #[serde(flatten)]
+    pub columns: ProductFilter,
     /// Products in these categories or any of their descendants.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<OneOrMany>,
-    /// Products linked to these options.
-    pub option_id: Option<OneOrMany>,
-    /// Products with a variant having one of these option values.
+    /// Products with a live variant having one of these option values.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub option_value_id: Option<OneOrMany>,
-    pub external_id: Option<OneOrMany>,
-    pub created_at: Option<DateFilter>,
-    pub updated_at: Option<DateFilter>,
-    /// Filtering on `deleted_at` includes soft-deleted products.
-    pub deleted_at: Option<DateFilter>,
-    pub with_deleted: bool,
+}
+
+impl EntityFilter for ProductListFilter {
+    fn condition(&self) -> Condition {
+        let text = |s: String| Bind::Text(s);
+        let mut all = vec![self.columns.condition()];
+        if let Some(q) = &self.q {
+            all.push(Condition::Any(vec![
+                Condition::Search(q.clone()),
+                Condition::Related {
+                    relation: "variants",
+                    condition: Box::new(Condition::Compare {
+                        column: "sku",
+                        op: Op::Ilike,
+                        value: text(contains_pattern(q)),
+                    }),
+                },
+            ]));
+        }
+        if let Some(categories) = &self.category_id {
+            // `mpath` lists a category's ancestors and itself, so these
+            // match the categories and every descendant.
+            let mut any = vec![Condition::In {
+                column: "id",
+                values: categories.0.iter().cloned().map(text).collect(),
+                negated: false,
+            }];
+            for id in &categories.0 {
+                let id = escape_like(id);
+                for pattern in [format!("{id}.%"), format!("%.{id}.%")] {
+                    any.push(Condition::Compare {
+                        column: "mpath",
+                        op: Op::Like,
+                        value: text(pattern),
+                    });
+                }
+            }
+            all.push(Condition::Related {
+                relation: "categories",
+                condition: Box::new(Condition::Any(any)),
+            });
+        }
+        if let Some(values) = &self.option_value_id {
+            all.push(Condition::Related {
+                relation: "variants",
+                condition: Box::new(Condition::Related {
+                    relation: "options",
+                    condition: Box::new(Condition::In {
+                        column: "id",
+                        values: values.0.iter().cloned().map(text).collect(),
+                        negated: false,
+                    }),
+                }),
+            });
+        }
+        Condition::All(all)
+    }
 }
 
 /// An image in a product create or update: `rank` defaults to the array
@@ -366,92 +412,6 @@ struct NewImage {
     updated_at: DateTime<Utc>,
 }
 
-fn filtered(f: &ProductFilter) -> product::BoxedQuery<'_, Pg> {
-    let mut query = product::table.into_boxed();
-    if !f.with_deleted && f.deleted_at.is_none() {
-        query = query.filter(product::deleted_at.is_null());
-    }
-    if let Some(q) = &f.q {
-        let pattern = contains_pattern(q);
-        let by_sku = product_variant::table
-            .filter(product_variant::deleted_at.is_null())
-            .filter(product_variant::sku.ilike(pattern.clone()))
-            .select(product_variant::product_id);
-        query = query.filter(
-            product::title
-                .ilike(pattern.clone())
-                .or(product::handle.ilike(pattern.clone()))
-                // NULL columns make their term NULL, which OR treats as false.
-                .or(product::subtitle.ilike(pattern.clone()).assume_not_null())
-                .or(product::description.ilike(pattern).assume_not_null())
-                .or(product::id.nullable().eq_any(by_sku).assume_not_null()),
-        );
-    }
-    if let Some(ids) = &f.id {
-        query = query.filter(product::id.eq_any(ids.as_slice()));
-    }
-    if let Some(handles) = &f.handle {
-        query = query.filter(product::handle.eq_any(handles.as_slice()));
-    }
-    if let Some(titles) = &f.title {
-        query = query.filter(product::title.eq_any(titles.as_slice()));
-    }
-    if let Some(statuses) = &f.status {
-        query = query.filter(product::status.eq_any(statuses.clone()));
-    }
-    if let Some(giftcard) = f.is_giftcard {
-        query = query.filter(product::is_giftcard.eq(giftcard));
-    }
-    if let Some(ids) = &f.collection_id {
-        query = query.filter(product::collection_id.eq_any(ids.as_slice()));
-    }
-    if let Some(ids) = &f.type_id {
-        query = query.filter(product::type_id.eq_any(ids.as_slice()));
-    }
-    if let Some(ids) = &f.external_id {
-        query = query.filter(product::external_id.eq_any(ids.as_slice()));
-    }
-    if let Some(tags) = &f.tag_id {
-        let tagged = product_tags::table
-            .filter(product_tags::product_tag_id.eq_any(tags.as_slice()))
-            .select(product_tags::product_id);
-        query = query.filter(product::id.eq_any(tagged));
-    }
-    if let Some(categories) = &f.category_id {
-        // A category's mpath lists its ancestors and itself, so this matches
-        // the categories and all their descendants.
-        let tree = product_category::table
-            .filter(product_category::deleted_at.is_null())
-            .filter(
-                string_to_array(product_category::mpath, ".").overlaps_with(categories.0.clone()),
-            )
-            .select(product_category::id);
-        let in_tree = product_category_product::table
-            .filter(product_category_product::product_category_id.eq_any(tree))
-            .select(product_category_product::product_id);
-        query = query.filter(product::id.eq_any(in_tree));
-    }
-    if let Some(options) = &f.option_id {
-        let linked = product_product_option::table
-            .filter(product_product_option::deleted_at.is_null())
-            .filter(product_product_option::product_option_id.eq_any(options.as_slice()))
-            .select(product_product_option::product_id);
-        query = query.filter(product::id.eq_any(linked));
-    }
-    if let Some(values) = &f.option_value_id {
-        let with_value = product_variant::table
-            .inner_join(product_variant_option::table)
-            .filter(product_variant::deleted_at.is_null())
-            .filter(product_variant_option::option_value_id.eq_any(values.as_slice()))
-            .select(product_variant::product_id);
-        query = query.filter(product::id.nullable().eq_any(with_value));
-    }
-    filter_dates!(query, product::created_at, &f.created_at);
-    filter_dates!(query, product::updated_at, &f.updated_at);
-    filter_dates!(query, product::deleted_at, &f.deleted_at);
-    query
-}
-
 /// Check that referenced tags, categories, types and collections exist.
 async fn check_references(
     c: &mut Conn,
@@ -460,11 +420,10 @@ async fn check_references(
     types: Vec<String>,
     collections: Vec<String>,
 ) -> Result<()> {
-    ensure_live!(c, product_tag, "ProductTag", tags);
-    ensure_live!(c, product_category, "ProductCategory", categories);
-    ensure_live!(c, product_type, "ProductType", types);
-    ensure_live!(c, product_collection, "ProductCollection", collections);
-    Ok(())
+    EntityService::<ProductTag>::ensure_live_on(c, &tags).await?;
+    EntityService::<ProductCategory>::ensure_live_on(c, &categories).await?;
+    EntityService::<ProductType>::ensure_live_on(c, &types).await?;
+    EntityService::<ProductCollection>::ensure_live_on(c, &collections).await
 }
 
 fn ids_of(refs: &Option<Vec<IdRef>>) -> Vec<String> {
@@ -473,8 +432,7 @@ fn ids_of(refs: &Option<Vec<IdRef>>) -> Vec<String> {
 
 /// Replace the tag pivot rows of the products (when `tags` is given).
 async fn set_tags(c: &mut Conn, rows: Vec<(String, Vec<String>)>, replace: bool) -> Result<()> {
-    write_pivots!(c, product_tags, product_id, product_tag_id, rows, replace);
-    Ok(())
+    EntityService::<Product>::set_related_on(c, "tags", &rows, replace).await
 }
 
 /// Replace the category pivot rows of the products.
@@ -483,15 +441,7 @@ async fn set_categories(
     rows: Vec<(String, Vec<String>)>,
     replace: bool,
 ) -> Result<()> {
-    write_pivots!(
-        c,
-        product_category_product,
-        product_id,
-        product_category_id,
-        rows,
-        replace
-    );
-    Ok(())
+    EntityService::<Product>::set_related_on(c, "categories", &rows, replace).await
 }
 
 /// Make the product's live images equal `images`: listed ids are kept
@@ -642,61 +592,19 @@ fn plan_options(
 }
 
 impl ProductModule {
-    /// A page of products and the total count.
-    ///
-    /// Default order: `created_at` ascending (creation order, which is what
-    /// Medusa's unordered query returns in practice); `id` breaks ties.
-    /// Order fields: every scalar column except `metadata`; anything else is
-    /// `invalid_data` ("Order field x is not valid").
+    /// A page of products and the total count: the generated list with
+    /// [`ProductListFilter`]. Default order: `created_at` ascending
+    /// (creation order, which is what Medusa's unordered query returns in
+    /// practice); `id` breaks ties. Order fields: every column; anything
+    /// else is `invalid_data` ("Order field x is not valid").
     pub async fn list_products(
         &self,
-        filter: &ProductFilter,
-        page: Page,
-        order: &[OrderBy],
+        filter: &ProductListFilter,
+        config: &ListConfig,
     ) -> Result<(Vec<Product>, i64)> {
-        let rows = apply_order!(filtered(filter), order,
-            default: product::created_at.asc(), tiebreak: product::id.asc(), {
-            "id" => product::id,
-            "title" => product::title,
-            "handle" => product::handle,
-            "subtitle" => product::subtitle,
-            "description" => product::description,
-            "is_giftcard" => product::is_giftcard,
-            "status" => product::status,
-            "thumbnail" => product::thumbnail,
-            "weight" => product::weight,
-            "length" => product::length,
-            "height" => product::height,
-            "width" => product::width,
-            "origin_country" => product::origin_country,
-            "hs_code" => product::hs_code,
-            "mid_code" => product::mid_code,
-            "material" => product::material,
-            "collection_id" => product::collection_id,
-            "type_id" => product::type_id,
-            "discountable" => product::discountable,
-            "external_id" => product::external_id,
-            "created_at" => product::created_at,
-            "updated_at" => product::updated_at,
-            "deleted_at" => product::deleted_at,
-        })
-        .select(Product::as_select())
-        .offset(page.offset)
-        .limit(page.limit);
-        let conn = self.conn().await?;
-        let conn: &diesel_async::AsyncPgConnection = &conn;
-        // Pipelined on one connection: both statements in one round trip.
-        let count_query = filtered(filter).count();
-        let count = count_query.get_result::<i64>(&mut &*conn);
-        let products = rows.load::<Product>(&mut &*conn);
-        let (count, products) = futures::try_join!(count, products)?;
-        Ok((products, count))
-    }
-
-    /// One product; `not_found` ("Product with id: x was not found") if it
-    /// does not exist or was deleted.
-    pub async fn retrieve_product(&self, id: &str) -> Result<Product> {
-        retrieve_live!(self, product, Product, "Product", id)
+        self.products
+            .list_and_count_where(&filter.condition(), config)
+            .await
     }
 
     /// Create products with everything nested in them, in one transaction
@@ -750,122 +658,6 @@ impl ProductModule {
             .map_err(refine)?;
         self.emit(events).await;
         Ok(product)
-    }
-
-    /// Soft-delete products with their variants and images (all stamped
-    /// with the same `deleted_at`, so a restore brings back exactly those).
-    /// Unknown ids are ignored.
-    pub async fn soft_delete_products(&self, ids: &[String]) -> Result<()> {
-        let ids = ids.to_vec();
-        let now = time::now();
-        let mut conn = self.conn().await?;
-        let events = conn
-            .transaction(async move |c| {
-                let products: Vec<String> = diesel::update(
-                    product::table
-                        .filter(product::id.eq_any(&ids))
-                        .filter(product::deleted_at.is_null()),
-                )
-                .set((product::deleted_at.eq(now), product::updated_at.eq(now)))
-                .returning(product::id)
-                .get_results(c)
-                .await?;
-                let variants: Vec<String> = diesel::update(
-                    product_variant::table
-                        .filter(product_variant::product_id.eq_any(&products))
-                        .filter(product_variant::deleted_at.is_null()),
-                )
-                .set((
-                    product_variant::deleted_at.eq(now),
-                    product_variant::updated_at.eq(now),
-                ))
-                .returning(product_variant::id)
-                .get_results(c)
-                .await?;
-                let images: Vec<String> = diesel::update(
-                    image::table
-                        .filter(image::product_id.eq_any(&products))
-                        .filter(image::deleted_at.is_null()),
-                )
-                .set((image::deleted_at.eq(now), image::updated_at.eq(now)))
-                .returning(image::id)
-                .get_results(c)
-                .await?;
-                let mut events = Events::new();
-                events.push_ids(EventEntity::Product, Action::Deleted, &products);
-                events.push_ids(EventEntity::ProductVariant, Action::Deleted, &variants);
-                events.push_ids(EventEntity::ProductImage, Action::Deleted, &images);
-                Ok::<_, Error>(events)
-            })
-            .await?;
-        self.emit(events).await;
-        Ok(())
-    }
-
-    /// Undo [`ProductModule::soft_delete_products`]: the products and the
-    /// variants and images deleted with them come back. A handle or SKU
-    /// taken in the meantime is a `duplicate_error`.
-    pub async fn restore_products(&self, ids: &[String]) -> Result<()> {
-        let ids = ids.to_vec();
-        let now = time::now();
-        let mut conn = self.conn().await?;
-        let events = conn
-            .transaction(async move |c| {
-                let deleted: Vec<(String, Option<DateTime<Utc>>)> = product::table
-                    .filter(product::id.eq_any(&ids))
-                    .filter(product::deleted_at.is_not_null())
-                    .select((product::id, product::deleted_at))
-                    .load(c)
-                    .await?;
-                let mut by_time: BTreeMap<DateTime<Utc>, Vec<String>> = BTreeMap::new();
-                for (id, at) in deleted {
-                    if let Some(at) = at {
-                        by_time.entry(at).or_default().push(id);
-                    }
-                }
-                let mut events = Events::new();
-                for (at, products) in by_time {
-                    let variants: Vec<String> = diesel::update(
-                        product_variant::table
-                            .filter(product_variant::product_id.eq_any(&products))
-                            .filter(product_variant::deleted_at.eq(at)),
-                    )
-                    .set((
-                        product_variant::deleted_at.eq(None::<DateTime<Utc>>),
-                        product_variant::updated_at.eq(now),
-                    ))
-                    .returning(product_variant::id)
-                    .get_results(c)
-                    .await?;
-                    let images: Vec<String> = diesel::update(
-                        image::table
-                            .filter(image::product_id.eq_any(&products))
-                            .filter(image::deleted_at.eq(at)),
-                    )
-                    .set((
-                        image::deleted_at.eq(None::<DateTime<Utc>>),
-                        image::updated_at.eq(now),
-                    ))
-                    .returning(image::id)
-                    .get_results(c)
-                    .await?;
-                    diesel::update(product::table.filter(product::id.eq_any(&products)))
-                        .set((
-                            product::deleted_at.eq(None::<DateTime<Utc>>),
-                            product::updated_at.eq(now),
-                        ))
-                        .execute(c)
-                        .await?;
-                    events.push_ids(EventEntity::Product, Action::Restored, &products);
-                    events.push_ids(EventEntity::ProductVariant, Action::Restored, &variants);
-                    events.push_ids(EventEntity::ProductImage, Action::Restored, &images);
-                }
-                Ok::<_, Error>(events)
-            })
-            .await
-            .map_err(refine)?;
-        self.emit(events).await;
-        Ok(())
     }
 
     /// Delete products for good, with their variants, images, pivots and

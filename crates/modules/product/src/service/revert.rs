@@ -9,10 +9,11 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use stheno_module_sdk::entity::EntityService;
 use stheno_module_sdk::{Error, Result, time};
 
 use super::options::unlink;
-use super::{Conn, ProductModule, refine, write_pivots};
+use super::{Conn, ProductModule, refine};
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{Product, ProductImage, ProductOption, ProductOptionValue, ProductVariant};
 use crate::schema::{
@@ -80,28 +81,7 @@ pub struct OptionSnapshot {
     pub values: Vec<ProductOptionValue>,
 }
 
-/// Hard-delete the rows of `$table` among `$ids` and emit `Deleted`.
-macro_rules! delete_rows {
-    ($module:expr, $table:ident, $entity:expr, $ids:expr) => {{
-        let mut conn = $module.conn().await?;
-        let deleted: Vec<String> = diesel::delete($table::table.filter($table::id.eq_any($ids)))
-            .returning($table::id)
-            .get_results(&mut conn)
-            .await?;
-        let mut events = Events::new();
-        events.push_ids($entity, Action::Deleted, &deleted);
-        $module.emit(events).await;
-        Ok(())
-    }};
-}
-
 impl ProductModule {
-    /// Delete variants for good (their option-value and image rows go with
-    /// them). Unknown ids are ignored.
-    pub async fn delete_variants(&self, ids: &[String]) -> Result<()> {
-        delete_rows!(self, product_variant, EventEntity::ProductVariant, ids)
-    }
-
     /// Which of `product_ids` are directly in the category (one query).
     pub async fn products_in_category(
         &self,
@@ -415,13 +395,11 @@ async fn restore_variants_in(
     for snapshot in &snapshots {
         let now = current.iter().find(|v| v.id == snapshot.variant.id);
         if now != Some(&snapshot.variant) {
-            diesel::update(product_variant::table.find(&snapshot.variant.id))
-                .set((
-                    &snapshot.variant,
-                    product_variant::updated_at.eq(time::now()),
-                ))
-                .execute(c)
-                .await?;
+            EntityService::<ProductVariant>::overwrite_on(
+                c,
+                std::slice::from_ref(&snapshot.variant),
+            )
+            .await?;
             events.push_one(
                 EventEntity::ProductVariant,
                 Action::Updated,
@@ -460,27 +438,12 @@ async fn restore_product_in(
     events: &mut Events,
 ) -> Result<()> {
     let id = snapshot.product.id.clone();
-    diesel::update(product::table.find(&id))
-        .set((&snapshot.product, product::updated_at.eq(time::now())))
-        .execute(c)
-        .await?;
+    EntityService::<Product>::overwrite_on(c, std::slice::from_ref(&snapshot.product)).await?;
     events.push_one(EventEntity::Product, Action::Updated, &id);
-    write_pivots!(
-        c,
-        product_tags,
-        product_id,
-        product_tag_id,
-        vec![(id.clone(), snapshot.tag_ids)],
-        true
-    );
-    write_pivots!(
-        c,
-        product_category_product,
-        product_id,
-        product_category_id,
-        vec![(id.clone(), snapshot.category_ids)],
-        true
-    );
+    let pivots = |targets| [(id.clone(), targets)];
+    EntityService::<Product>::set_related_on(c, "tags", &pivots(snapshot.tag_ids), true).await?;
+    EntityService::<Product>::set_related_on(c, "categories", &pivots(snapshot.category_ids), true)
+        .await?;
 
     // Option links: unlink what was added, bring back (and relink) what
     // was removed.
@@ -537,10 +500,7 @@ async fn restore_product_in(
         .await?;
     for old in &snapshot.images {
         if current.iter().find(|i| i.id == old.id) != Some(old) {
-            diesel::update(image::table.find(&old.id))
-                .set((old, image::updated_at.eq(time::now())))
-                .execute(c)
-                .await?;
+            EntityService::<ProductImage>::overwrite_on(c, std::slice::from_ref(old)).await?;
             events.push_one(EventEntity::ProductImage, Action::Updated, &old.id);
         }
     }

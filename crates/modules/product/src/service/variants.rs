@@ -1,50 +1,24 @@
-//! Product variants: list, retrieve, create, update, soft delete, restore,
-//! plus the helpers product create/update use to write variants in batches.
+//! Product variants: the domain writes — create and update, with option
+//! values checked against the product — and the helpers product create and
+//! update use to write variants in batches. Reads, soft delete, restore and
+//! delete are the generated service's ([`ProductModule::product_variants`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use stheno_module_sdk::entity::EntityService;
 use stheno_module_sdk::id::generate_id;
-use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_module_sdk::{Error, Result, time};
 
 use super::options::{OptionMap, ensure_product, load_option_maps};
-use super::{
-    Conn, ProductModule, apply_order, contains_pattern, filter_dates, not_found, refine,
-    restore_rows, retrieve_live, soft_delete_rows, stamp, write_pivots,
-};
+use super::{Conn, ProductModule, not_found, refine, stamp};
 use crate::events::{Action, EventEntity, Events};
 use crate::models::{ProductVariant, prefix};
 use crate::schema::{product_variant, product_variant_option};
-
-/// Filters of [`ProductModule::list_variants`].
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct VariantFilter {
-    /// Case-insensitive substring of `title`, `sku`, `barcode`, `ean` or
-    /// `upc`.
-    pub q: Option<String>,
-    pub id: Option<OneOrMany>,
-    pub product_id: Option<OneOrMany>,
-    pub sku: Option<OneOrMany>,
-    pub ean: Option<OneOrMany>,
-    pub upc: Option<OneOrMany>,
-    pub barcode: Option<OneOrMany>,
-    pub allow_backorder: Option<bool>,
-    pub manage_inventory: Option<bool>,
-    /// Variants having any of these option values.
-    pub option_value_id: Option<OneOrMany>,
-    pub created_at: Option<DateFilter>,
-    pub updated_at: Option<DateFilter>,
-    /// Filtering on `deleted_at` includes soft-deleted variants.
-    pub deleted_at: Option<DateFilter>,
-    pub with_deleted: bool,
-}
 
 /// `POST /admin/products/:id/variants` (and `variants[]` of a product
 /// create). `options` maps option titles of the product to values.
@@ -536,19 +510,11 @@ pub(crate) async fn load_combinations(
 
 /// Replace the option value rows of the given variants.
 async fn set_variant_options(c: &mut Conn, rows: Vec<(String, BTreeSet<String>)>) -> Result<()> {
-    let rows = rows
+    let rows: Vec<(String, Vec<String>)> = rows
         .into_iter()
         .map(|(variant, values)| (variant, values.into_iter().collect()))
         .collect();
-    write_pivots!(
-        c,
-        product_variant_option,
-        variant_id,
-        option_value_id,
-        rows,
-        true
-    );
-    Ok(())
+    EntityService::<ProductVariant>::set_related_on(c, "options", &rows, true).await
 }
 
 /// Create variants (one insert, one insert of option rows). `maps` holds
@@ -644,106 +610,7 @@ pub(crate) async fn update_variants(
     Ok(combos)
 }
 
-fn filtered(f: &VariantFilter) -> product_variant::BoxedQuery<'_, Pg> {
-    let mut query = product_variant::table.into_boxed();
-    if !f.with_deleted && f.deleted_at.is_none() {
-        query = query.filter(product_variant::deleted_at.is_null());
-    }
-    if let Some(q) = &f.q {
-        let pattern = contains_pattern(q);
-        query = query.filter(
-            product_variant::title
-                .ilike(pattern.clone())
-                .or(product_variant::sku.ilike(pattern.clone()))
-                .or(product_variant::barcode.ilike(pattern.clone()))
-                .or(product_variant::ean.ilike(pattern.clone()))
-                .or(product_variant::upc.ilike(pattern)),
-        );
-    }
-    if let Some(ids) = &f.id {
-        query = query.filter(product_variant::id.eq_any(ids.as_slice()));
-    }
-    if let Some(ids) = &f.product_id {
-        query = query.filter(product_variant::product_id.eq_any(ids.as_slice()));
-    }
-    if let Some(skus) = &f.sku {
-        query = query.filter(product_variant::sku.eq_any(skus.as_slice()));
-    }
-    if let Some(eans) = &f.ean {
-        query = query.filter(product_variant::ean.eq_any(eans.as_slice()));
-    }
-    if let Some(upcs) = &f.upc {
-        query = query.filter(product_variant::upc.eq_any(upcs.as_slice()));
-    }
-    if let Some(barcodes) = &f.barcode {
-        query = query.filter(product_variant::barcode.eq_any(barcodes.as_slice()));
-    }
-    if let Some(allow) = f.allow_backorder {
-        query = query.filter(product_variant::allow_backorder.eq(allow));
-    }
-    if let Some(manage) = f.manage_inventory {
-        query = query.filter(product_variant::manage_inventory.eq(manage));
-    }
-    if let Some(values) = &f.option_value_id {
-        let having = product_variant_option::table
-            .filter(product_variant_option::option_value_id.eq_any(values.as_slice()))
-            .select(product_variant_option::variant_id);
-        query = query.filter(product_variant::id.eq_any(having));
-    }
-    filter_dates!(query, product_variant::created_at, &f.created_at);
-    filter_dates!(query, product_variant::updated_at, &f.updated_at);
-    filter_dates!(query, product_variant::deleted_at, &f.deleted_at);
-    query
-}
-
 impl ProductModule {
-    /// A page of variants and the total count. Default order: `created_at`
-    /// ascending. Order fields: every scalar column except `metadata`.
-    pub async fn list_variants(
-        &self,
-        filter: &VariantFilter,
-        page: Page,
-        order: &[OrderBy],
-    ) -> Result<(Vec<ProductVariant>, i64)> {
-        let rows = apply_order!(filtered(filter), order,
-            default: product_variant::created_at.asc(), tiebreak: product_variant::id.asc(), {
-            "id" => product_variant::id,
-            "title" => product_variant::title,
-            "sku" => product_variant::sku,
-            "barcode" => product_variant::barcode,
-            "ean" => product_variant::ean,
-            "upc" => product_variant::upc,
-            "allow_backorder" => product_variant::allow_backorder,
-            "manage_inventory" => product_variant::manage_inventory,
-            "hs_code" => product_variant::hs_code,
-            "origin_country" => product_variant::origin_country,
-            "mid_code" => product_variant::mid_code,
-            "material" => product_variant::material,
-            "weight" => product_variant::weight,
-            "length" => product_variant::length,
-            "height" => product_variant::height,
-            "width" => product_variant::width,
-            "variant_rank" => product_variant::variant_rank,
-            "thumbnail" => product_variant::thumbnail,
-            "product_id" => product_variant::product_id,
-            "created_at" => product_variant::created_at,
-            "updated_at" => product_variant::updated_at,
-            "deleted_at" => product_variant::deleted_at,
-        })
-        .select(ProductVariant::as_select())
-        .offset(page.offset)
-        .limit(page.limit);
-        let mut conn = self.conn().await?;
-        let count = filtered(filter).count().get_result(&mut conn).await?;
-        let variants = rows.load(&mut conn).await?;
-        Ok((variants, count))
-    }
-
-    /// One variant; `not_found` if it does not exist or was deleted.
-    pub async fn retrieve_variant(&self, id: &str) -> Result<ProductVariant> {
-        retrieve_live!(self, product_variant, ProductVariant, "ProductVariant", id)
-    }
-
     /// Create variants of one product in one transaction. Option titles and
     /// values must exist on the product, and no two variants may share a
     /// combination of values. A taken SKU/EAN/UPC/barcode is a
@@ -868,16 +735,5 @@ impl ProductModule {
             .map_err(refine)?;
         self.emit(events).await;
         Ok(variant)
-    }
-
-    /// Soft-delete variants. Unknown ids are ignored.
-    pub async fn soft_delete_variants(&self, ids: &[String]) -> Result<()> {
-        soft_delete_rows!(self, product_variant, EventEntity::ProductVariant, ids)
-    }
-
-    /// Undo [`ProductModule::soft_delete_variants`]. A SKU taken in the
-    /// meantime is a `duplicate_error`.
-    pub async fn restore_variants(&self, ids: &[String]) -> Result<()> {
-        restore_rows!(self, product_variant, EventEntity::ProductVariant, ids)
     }
 }

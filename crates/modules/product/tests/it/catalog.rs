@@ -249,7 +249,7 @@ async fn collection_and_category_products_are_added_and_removed_in_batches() {
         .unwrap();
     assert_eq!(field(&in_collection, "title"), ["Two", "Three"]);
     assert_eq!(
-        p.retrieve_product(&pid[0]).await.unwrap().collection_id,
+        p.products().retrieve(&pid[0]).await.unwrap().collection_id,
         None
     );
     assert_error(

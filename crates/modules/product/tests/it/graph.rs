@@ -78,7 +78,10 @@ async fn storefront_relations_hide_unpublished_products_and_private_categories()
         .create_products(vec![published, draft, gone])
         .await
         .unwrap();
-    p.soft_delete_products(&[made[2].id.clone()]).await.unwrap();
+    p.products()
+        .soft_delete(&[made[2].id.clone()])
+        .await
+        .unwrap();
 
     let admin = env
         .load(

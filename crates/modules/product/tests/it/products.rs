@@ -2,7 +2,7 @@
 //! ordering, updates, soft delete and restore, events.
 
 use stheno_module_sdk::ErrorKind;
-use stheno_module_sdk::entity::ListConfig;
+use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::graph::QueryContext;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, OrderBy, Page};
 use stheno_product::models::ProductStatus;
@@ -12,6 +12,17 @@ use crate::support::{assert_error, env, field, ids};
 
 fn one(id: &str) -> Option<OneOrMany> {
     Some(OneOrMany(vec![id.to_string()]))
+}
+
+fn eq(id: &str) -> Option<FieldFilter<String>> {
+    Some(FieldFilter::Eq(id.to_string()))
+}
+
+fn products_where(columns: ProductFilter) -> ProductListFilter {
+    ProductListFilter {
+        columns,
+        ..Default::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -85,7 +96,7 @@ async fn create_product_with_everything_and_read_it_back() {
     assert_eq!(product.thumbnail.as_deref(), Some("https://cdn/front.png"));
     assert!(product.discountable);
     assert_eq!(product.weight, Some(400.5));
-    assert_eq!(p.retrieve_product(&product.id).await.unwrap(), product);
+    assert_eq!(p.products().retrieve(&product.id).await.unwrap(), product);
 
     let json = serde_json::to_value(&product).unwrap();
     assert_eq!(json["weight"], serde_json::json!(400.5));
@@ -243,7 +254,7 @@ async fn create_rejects_bad_references_and_options() {
 
     // Nothing was written by the failed transactions.
     let (_, count) = p
-        .list_products(&ProductFilter::default(), Page::default(), &[])
+        .list_products(&ProductListFilter::default(), &ListConfig::default())
         .await
         .unwrap();
     assert_eq!(count, 0);
@@ -277,13 +288,13 @@ async fn variants_without_options_get_the_default_option() {
     assert_eq!(field(&options, "title"), [DEFAULT_OPTION_TITLE]);
     let (variants, _) = env
         .products
-        .list_variants(
-            &VariantFilter {
-                product_id: one(&product.id),
+        .product_variants()
+        .list_and_count(
+            &ProductVariantFilter {
+                product_id: eq(&product.id),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::default(),
         )
         .await
         .unwrap();
@@ -322,7 +333,8 @@ async fn handles_and_skus_are_unique_among_live_rows() {
     );
 
     // A soft-deleted product no longer holds its handle.
-    p.soft_delete_products(std::slice::from_ref(&first.id))
+    p.products()
+        .soft_delete(std::slice::from_ref(&first.id))
         .await
         .unwrap();
     let second = p
@@ -333,7 +345,7 @@ async fn handles_and_skus_are_unique_among_live_rows() {
     assert_eq!(second.handle, "shirt");
     // …and cannot come back while the handle is taken.
     assert_error(
-        p.restore_products(std::slice::from_ref(&first.id)).await,
+        p.products().restore(std::slice::from_ref(&first.id)).await,
         ErrorKind::DuplicateError,
         "Product with handle: shirt, already exists.",
     );
@@ -404,31 +416,31 @@ async fn list_filters_order_and_pagination() {
     }
     let titles =
         |rows: &[models::Product]| rows.iter().map(|r| r.title.clone()).collect::<Vec<_>>();
-    let list = |filter: ProductFilter, order: Vec<OrderBy>| async move {
-        p.list_products(&filter, Page::new(0, 50), &order)
+    let list = |filter: ProductListFilter, order: Vec<OrderBy>| async move {
+        p.list_products(&filter, &ListConfig::page(Page::new(0, 50)).ordered(order))
             .await
             .unwrap()
     };
 
-    let (rows, count) = list(ProductFilter::default(), vec![]).await;
+    let (rows, count) = list(ProductListFilter::default(), vec![]).await;
     assert_eq!(count, 4);
     assert_eq!(
         titles(&rows),
         ["Banana Tee", "Apple Shirt", "Cherry Hoodie", "Date Sweater"]
     );
 
-    let (rows, _) = list(ProductFilter::default(), vec![OrderBy::asc("title")]).await;
+    let (rows, _) = list(ProductListFilter::default(), vec![OrderBy::asc("title")]).await;
     assert_eq!(
         titles(&rows),
         ["Apple Shirt", "Banana Tee", "Cherry Hoodie", "Date Sweater"]
     );
-    let (rows, _) = list(ProductFilter::default(), vec![OrderBy::desc("title")]).await;
+    let (rows, _) = list(ProductListFilter::default(), vec![OrderBy::desc("title")]).await;
     assert_eq!(titles(&rows)[0], "Date Sweater");
 
-    let published = ProductFilter {
-        status: Some(vec![ProductStatus::Published]),
+    let published = products_where(ProductFilter {
+        status: Some(FieldFilter::In(vec![ProductStatus::Published])),
         ..Default::default()
-    };
+    });
     let (rows, count) = list(published, vec![]).await;
     assert_eq!(
         (count, titles(&rows)),
@@ -436,7 +448,7 @@ async fn list_filters_order_and_pagination() {
     );
 
     let (rows, _) = list(
-        ProductFilter {
+        ProductListFilter {
             q: Some("hoOD".into()),
             ..Default::default()
         },
@@ -445,7 +457,7 @@ async fn list_filters_order_and_pagination() {
     .await;
     assert_eq!(titles(&rows), ["Cherry Hoodie"]);
     let (rows, _) = list(
-        ProductFilter {
+        ProductListFilter {
             q: Some("sku-date".into()),
             ..Default::default()
         },
@@ -455,19 +467,19 @@ async fn list_filters_order_and_pagination() {
     assert_eq!(titles(&rows), ["Date Sweater"], "q matches variant SKUs");
 
     let (rows, _) = list(
-        ProductFilter {
-            collection_id: one(&collection.id),
+        products_where(ProductFilter {
+            collection_id: eq(&collection.id),
             ..Default::default()
-        },
+        }),
         vec![],
     )
     .await;
     assert_eq!(titles(&rows), ["Apple Shirt"]);
     let (rows, _) = list(
-        ProductFilter {
-            tag_id: one(&tag.id),
+        products_where(ProductFilter {
+            tags: eq(&tag.id),
             ..Default::default()
-        },
+        }),
         vec![],
     )
     .await;
@@ -475,7 +487,7 @@ async fn list_filters_order_and_pagination() {
 
     // A category matches its own products and those of every descendant.
     let (rows, _) = list(
-        ProductFilter {
+        ProductListFilter {
             category_id: one(&clothes.id),
             ..Default::default()
         },
@@ -484,7 +496,7 @@ async fn list_filters_order_and_pagination() {
     .await;
     assert_eq!(titles(&rows), ["Banana Tee", "Apple Shirt", "Date Sweater"]);
     let (rows, _) = list(
-        ProductFilter {
+        ProductListFilter {
             category_id: one(&shirts.id),
             ..Default::default()
         },
@@ -493,7 +505,7 @@ async fn list_filters_order_and_pagination() {
     .await;
     assert_eq!(titles(&rows), ["Banana Tee", "Apple Shirt"]);
     let (rows, _) = list(
-        ProductFilter {
+        ProductListFilter {
             category_id: one(&tees.id),
             ..Default::default()
         },
@@ -502,12 +514,12 @@ async fn list_filters_order_and_pagination() {
     .await;
     assert_eq!(titles(&rows), ["Banana Tee"]);
 
-    let two = OneOrMany(vec![made[3].id.clone(), made[0].id.clone()]);
+    let two = FieldFilter::In(vec![made[3].id.clone(), made[0].id.clone()]);
     let (rows, count) = list(
-        ProductFilter {
+        products_where(ProductFilter {
             id: Some(two),
             ..Default::default()
-        },
+        }),
         vec![],
     )
     .await;
@@ -521,10 +533,10 @@ async fn list_filters_order_and_pagination() {
         ..Default::default()
     };
     let (_, count) = list(
-        ProductFilter {
-            created_at: Some(future),
+        products_where(ProductFilter {
+            created_at: Some(future.into()),
             ..Default::default()
-        },
+        }),
         vec![],
     )
     .await;
@@ -533,9 +545,8 @@ async fn list_filters_order_and_pagination() {
     // Pagination: the count is the total, the page is a slice.
     let (rows, count) = p
         .list_products(
-            &ProductFilter::default(),
-            Page::new(1, 2),
-            &[OrderBy::asc("title")],
+            &ProductListFilter::default(),
+            &ListConfig::page(Page::new(1, 2)).ordered(vec![OrderBy::asc("title")]),
         )
         .await
         .unwrap();
@@ -544,9 +555,8 @@ async fn list_filters_order_and_pagination() {
 
     assert_error(
         p.list_products(
-            &ProductFilter::default(),
-            Page::default(),
-            &[OrderBy::asc("variants.title")],
+            &ProductListFilter::default(),
+            &ListConfig::default().ordered(vec![OrderBy::asc("variants.title")]),
         )
         .await,
         ErrorKind::InvalidData,
@@ -554,7 +564,7 @@ async fn list_filters_order_and_pagination() {
     );
 
     // Filters deserialise from query-shaped JSON.
-    let filter: ProductFilter =
+    let filter: ProductListFilter =
         serde_json::from_value(serde_json::json!({ "status": "draft", "id": [made[1].id] }))
             .unwrap();
     let (rows, _) = list(filter, vec![]).await;
@@ -583,13 +593,13 @@ async fn update_replaces_collections_of_children_and_upserts_variants() {
     input.tags = Some(vec![IdRef::new(&tags[0].id)]);
     let product = p.create_products(vec![input]).await.unwrap().remove(0);
     let (variants, _) = p
-        .list_variants(
-            &VariantFilter {
-                product_id: one(&product.id),
+        .product_variants()
+        .list_and_count(
+            &ProductVariantFilter {
+                product_id: eq(&product.id),
                 ..Default::default()
             },
-            Page::default(),
-            &[],
+            &ListConfig::default(),
         )
         .await
         .unwrap();
@@ -622,13 +632,13 @@ async fn update_replaces_collections_of_children_and_upserts_variants() {
     );
 
     let (variants, _) = p
-        .list_variants(
-            &VariantFilter {
-                product_id: one(&product.id),
+        .product_variants()
+        .list_and_count(
+            &ProductVariantFilter {
+                product_id: eq(&product.id),
                 ..Default::default()
             },
-            Page::default(),
-            &[OrderBy::asc("title")],
+            &ListConfig::default().ordered(vec![OrderBy::asc("title")]),
         )
         .await
         .unwrap();
@@ -642,7 +652,7 @@ async fn update_replaces_collections_of_children_and_upserts_variants() {
     let small_now = variants.iter().find(|v| v.id == small.id).unwrap();
     assert_eq!(small_now.sku.as_deref(), Some("S-1"));
     assert_error(
-        p.retrieve_variant(&medium.id).await,
+        p.product_variants().retrieve(&medium.id).await,
         ErrorKind::NotFound,
         &format!("ProductVariant with id: {} was not found", medium.id),
     );
@@ -715,13 +725,13 @@ async fn update_variant_options_are_checked() {
     ]);
     let product = p.create_products(vec![input]).await.unwrap().remove(0);
     let (variants, _) = p
-        .list_variants(
-            &VariantFilter {
-                product_id: one(&product.id),
+        .product_variants()
+        .list_and_count(
+            &ProductVariantFilter {
+                product_id: eq(&product.id),
                 ..Default::default()
             },
-            Page::default(),
-            &[OrderBy::asc("title")],
+            &ListConfig::default().ordered(vec![OrderBy::asc("title")]),
         )
         .await
         .unwrap();
@@ -765,21 +775,27 @@ async fn soft_delete_cascades_and_restore_brings_back_what_it_deleted() {
     ]);
     input.images = Some(vec![ImageInput::new("https://cdn/1.png")]);
     let product = p.create_products(vec![input]).await.unwrap().remove(0);
-    let by_product = VariantFilter {
-        product_id: one(&product.id),
+    let by_product = ProductVariantFilter {
+        product_id: eq(&product.id),
         ..Default::default()
     };
     let (variants, _) = p
-        .list_variants(&by_product, Page::default(), &[OrderBy::asc("title")])
+        .product_variants()
+        .list_and_count(
+            &by_product,
+            &ListConfig::default().ordered(vec![OrderBy::asc("title")]),
+        )
         .await
         .unwrap();
 
     // A variant deleted on its own stays deleted after the product's restore.
-    p.soft_delete_variants(&[variants[0].id.clone()])
+    p.product_variants()
+        .soft_delete(&[variants[0].id.clone()])
         .await
         .unwrap();
     env.bus.take();
-    p.soft_delete_products(std::slice::from_ref(&product.id))
+    p.products()
+        .soft_delete(std::slice::from_ref(&product.id))
         .await
         .unwrap();
     assert_eq!(
@@ -791,37 +807,40 @@ async fn soft_delete_cascades_and_restore_brings_back_what_it_deleted() {
         ]
     );
     assert_error(
-        p.retrieve_product(&product.id).await,
+        p.products().retrieve(&product.id).await,
         ErrorKind::NotFound,
         &format!("Product with id: {} was not found", product.id),
     );
     let (_, count) = p
-        .list_variants(&by_product, Page::default(), &[])
+        .product_variants()
+        .list_and_count(&by_product, &ListConfig::default())
         .await
         .unwrap();
     assert_eq!(count, 0);
-    let with_deleted = ProductFilter {
-        with_deleted: true,
-        ..Default::default()
-    };
     let (rows, _) = p
-        .list_products(&with_deleted, Page::default(), &[])
+        .list_products(
+            &ProductListFilter::default(),
+            &ListConfig::default().with_deleted(true),
+        )
         .await
         .unwrap();
     assert!(rows[0].deleted_at.is_some());
 
-    p.restore_products(std::slice::from_ref(&product.id))
+    p.products()
+        .restore(std::slice::from_ref(&product.id))
         .await
         .unwrap();
     assert!(
-        p.retrieve_product(&product.id)
+        p.products()
+            .retrieve(&product.id)
             .await
             .unwrap()
             .deleted_at
             .is_none()
     );
     let (restored, _) = p
-        .list_variants(&by_product, Page::default(), &[])
+        .product_variants()
+        .list_and_count(&by_product, &ListConfig::default())
         .await
         .unwrap();
     assert_eq!(ids(&restored, |v| &v.id), [variants[1].id.clone()]);
