@@ -137,48 +137,6 @@ pub fn escape_like(text: &str) -> String {
     out
 }
 
-/// Apply an `order` list to a boxed diesel query: unknown fields are
-/// rejected with Medusa's "Order field x is not valid"; `tiebreak` (the id)
-/// always ends the ordering so pages are stable. Use it inside a function
-/// returning [`crate::Result`].
-///
-/// ```ignore
-/// let query = stheno_module_sdk::apply_order!(query, order,
-///     default: user::created_at.asc(), tiebreak: user::id.asc(), {
-///     "email" => user::email,
-///     "created_at" => user::created_at,
-/// });
-/// ```
-#[macro_export]
-macro_rules! apply_order {
-    (
-        $query:expr, $order:expr,
-        default: $default:expr, tiebreak: $tiebreak:expr,
-        { $($name:literal => $col:expr),+ $(,)? }
-    ) => {{
-        use $crate::list::Direction;
-        let mut query = $query;
-        let order: &[$crate::list::OrderBy] = $order;
-        if order.is_empty() {
-            query = query.then_order_by($default);
-        }
-        for entry in order {
-            query = match (entry.field.as_str(), entry.direction) {
-                $(
-                    ($name, Direction::Asc) => query.then_order_by($col.asc()),
-                    ($name, Direction::Desc) => query.then_order_by($col.desc()),
-                )+
-                (field, _) => {
-                    return Err($crate::Error::invalid_data(format!(
-                        "Order field {field} is not valid"
-                    )))
-                }
-            };
-        }
-        query.then_order_by($tiebreak)
-    }};
-}
-
 /// Pagination, ordering and soft-delete visibility of a list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConfig {

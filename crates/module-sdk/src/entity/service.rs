@@ -463,14 +463,11 @@ fn id_in(ids: &[String]) -> Condition {
     }
 }
 
-fn update_sql(
-    meta: &EntityMeta,
-    condition: &Condition,
-    input: &impl UpdateValues,
-    now: DateTime<Utc>,
-) -> DynSql {
+/// `UPDATE <table> AS t SET "a" = $1::type, …, ` (each assignment followed
+/// by `, `; the caller ends with `updated_at` and the `WHERE`).
+fn update_set(meta: &EntityMeta, values: Vec<(&'static str, Bind)>) -> DynSql {
     let mut sql = DynSql::new(&format!("UPDATE \"{}\" AS t SET ", meta.table));
-    for (column, value) in input.changes() {
+    for (column, value) in values {
         sql.push(&format!("\"{column}\" = "));
         sql.bind(
             value,
@@ -478,6 +475,16 @@ fn update_sql(
         );
         sql.push(", ");
     }
+    sql
+}
+
+fn update_sql(
+    meta: &EntityMeta,
+    condition: &Condition,
+    input: &impl UpdateValues,
+    now: DateTime<Utc>,
+) -> DynSql {
+    let mut sql = update_set(meta, input.changes());
     sql.push("updated_at = ");
     sql.bind(Bind::Text(now.to_rfc3339()), "timestamptz");
     sql.push(" WHERE ");
@@ -986,15 +993,7 @@ impl<E: Entity> EntityService<E> {
     pub async fn overwrite_on(conn: &mut AsyncPgConnection, rows: &[E]) -> Result<()> {
         let meta = E::META;
         for row in rows {
-            let mut sql = DynSql::new(&format!("UPDATE \"{}\" AS t SET ", meta.table));
-            for (column, value) in row.column_values() {
-                sql.push(&format!("\"{column}\" = "));
-                sql.bind(
-                    value,
-                    meta.column(column).map(|t| t.sql()).unwrap_or("text"),
-                );
-                sql.push(", ");
-            }
+            let mut sql = update_set(meta, row.column_values());
             if meta.soft_delete {
                 sql.push("deleted_at = ");
                 sql.bind(deleted_at(row), "timestamptz");
