@@ -7,7 +7,6 @@
 use stheno_core_flows::product::{self, Update};
 use stheno_framework::Container;
 use stheno_module_sdk::Result;
-use stheno_module_sdk::entity::{Bind, Condition, Op};
 use stheno_module_sdk::graph::FieldsConfig;
 use stheno_product::models::{
     CreateProductCollection, CreateProductTag, CreateProductType, ProductCategory,
@@ -154,17 +153,6 @@ impl CrudResource for Categories {
     const KEY: Option<&'static str> = Some("product_category");
     const PLURAL: Option<&'static str> = Some("product_categories");
     const SELECTION_FLAGS: &'static [SelectionFlag] = CATEGORY_TREES;
-    fn store_scope() -> Option<Condition> {
-        let is = |column, value: bool| Condition::Compare {
-            column,
-            op: Op::Eq,
-            value: Bind::Text(value.to_string()),
-        };
-        Some(Condition::All(vec![
-            is("is_active", true),
-            is("is_internal", false),
-        ]))
-    }
     fn delete() -> Workflow<Vec<String>, Vec<String>> {
         product::delete_product_categories()
     }

@@ -136,8 +136,10 @@ pub trait CrudResource: Sized + Send + Sync + 'static {
     /// Rows shoppers may see besides not being deleted, e.g.
     /// `is_active = true AND is_internal = false`. The store list adds it to
     /// every filter; a store retrieve of a row outside it is a 404.
+    /// Default: the entity's declared `store_scope`, which Query also
+    /// applies to relations and links into the entity.
     fn store_scope() -> Option<Condition> {
-        None
+        <Self::Entity as Entity>::META.store_condition()
     }
 
     fn key() -> &'static str {

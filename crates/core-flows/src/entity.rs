@@ -33,7 +33,7 @@ use stheno_module_sdk::entity::{Entity, ServiceOf};
 use stheno_module_sdk::events::Event;
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
 
-pub use crate::product::Update;
+pub use crate::domain::Update;
 
 /// What every generic step carries: its id and the workflow event prefix.
 #[derive(Debug, Clone, Copy)]
@@ -173,7 +173,7 @@ impl<M: Module + ServiceOf<E>, E: Entity> Step for UpdateEntities<M, E> {
         ctx: &StepContext,
     ) -> Result<StepResponse<Vec<E>, Vec<E>>, StepError> {
         let m = service::<M, E>(ctx)?;
-        let ids: Vec<String> = crate::product::dedup(input.iter().map(|u| u.id.clone()));
+        let ids: Vec<String> = crate::domain::dedup(input.iter().map(|u| u.id.clone()));
         let previous = m.service().list_by_ids(&ids).await?;
         if let Some(missing) = ids
             .iter()

@@ -41,6 +41,7 @@
 
 pub mod accounts;
 pub mod customer;
+pub mod domain;
 pub mod entity;
 pub mod product;
 pub mod user;

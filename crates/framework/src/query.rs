@@ -299,9 +299,9 @@ impl Query {
                 meta.table
             ));
             sql.bind_array(ids, "text");
-            sql.push(&format!(
-                ") AND l.deleted_at IS NULL{live} ORDER BY l.created_at, t.id"
-            ));
+            sql.push(&format!(") AND l.deleted_at IS NULL{live}"));
+            sql.and_store_scope(meta, ctx)
+                .push(" ORDER BY l.created_at, t.id");
             return Ok(sql
                 .load_owned_json(&mut conn)
                 .await?

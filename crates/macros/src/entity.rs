@@ -3,6 +3,7 @@
 use heck::{ToKebabCase, ToSnakeCase};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::{Fields, GenericArgument, Ident, ItemStruct, LitStr, PathArguments, Type};
 
@@ -21,6 +22,8 @@ struct Args {
     soft_delete: bool,
     relations: Vec<Relation>,
     prepare: Option<syn::Path>,
+    /// `store_scope(column = literal, ..)`: `(column, value in text form)`.
+    store_scope: Vec<(String, String)>,
 }
 
 enum RelKind {
@@ -43,6 +46,8 @@ struct Relation {
     entity: Option<String>,
     kind: RelKind,
     cascade: bool,
+    /// `order = "rank, -created_at"`.
+    order: Vec<String>,
 }
 
 struct Field {
@@ -86,8 +91,15 @@ fn relation(meta: &syn::meta::ParseNestedMeta, which: &str) -> syn::Result<Relat
     let mut through = None;
     let mut other_fk = None;
     let mut cascade = false;
+    let mut order = Vec::new();
     meta.parse_nested_meta(|m| {
-        if m.path.is_ident("fk") {
+        if m.path.is_ident("order") {
+            order = lit(&m)?
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect();
+        } else if m.path.is_ident("fk") {
             fk = Some(lit(&m)?);
         } else if m.path.is_ident("through") {
             through = Some(lit(&m)?);
@@ -104,7 +116,9 @@ fn relation(meta: &syn::meta::ParseNestedMeta, which: &str) -> syn::Result<Relat
             name = Some(ident.to_string());
             target = Some(m.value()?.parse::<syn::Path>()?);
         } else {
-            return Err(m.error("expected `name = Target`, `fk = \"…\"` or `cascade`"));
+            return Err(
+                m.error("expected `name = Target`, `fk = \"…\"`, `order = \"…\"` or `cascade`")
+            );
         }
         Ok(())
     })?;
@@ -136,7 +150,43 @@ fn relation(meta: &syn::meta::ParseNestedMeta, which: &str) -> syn::Result<Relat
         entity,
         kind,
         cascade,
+        order,
     })
+}
+
+/// `store_scope(status = "published", is_active = true)`: each value a
+/// string, boolean or integer literal, kept in PostgreSQL's text form.
+fn scope(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    meta.parse_nested_meta(|m| {
+        let column = m
+            .path
+            .get_ident()
+            .ok_or_else(|| m.error("expected `column = value`"))?
+            .to_string();
+        let value = match m.value()?.parse::<syn::Lit>()? {
+            syn::Lit::Str(s) => s.value(),
+            syn::Lit::Bool(b) => b.value.to_string(),
+            syn::Lit::Int(i) => i.base10_digits().to_string(),
+            other => {
+                return Err(syn::Error::new_spanned(
+                    other,
+                    "expected a string, boolean or integer",
+                ));
+            }
+        };
+        out.push((column, value));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// An identifier for `name`, raw where it is a keyword (`type` → `r#type`).
+fn field_ident(name: &str) -> Ident {
+    match syn::parse_str::<Ident>(name) {
+        Ok(ident) => ident,
+        Err(_) => Ident::new_raw(name, Span::call_site()),
+    }
 }
 
 fn parse_args(tokens: TokenStream) -> syn::Result<Args> {
@@ -158,13 +208,15 @@ fn parse_args(tokens: TokenStream) -> syn::Result<Args> {
             "unique" => args.unique.push(idents(&meta)?),
             "soft_delete" => args.soft_delete = true,
             "prepare" => args.prepare = Some(meta.value()?.parse::<syn::Path>()?),
+            "store_scope" => args.store_scope.extend(scope(&meta)?),
             "has_many" | "belongs_to" | "many_to_many" => {
                 args.relations.push(relation(&meta, &key)?)
             }
             _ => {
                 return Err(meta.error(
                     "expected one of: module, table, prefix, name, words, link_column, searchable(..), \
-                     unique(..), soft_delete, prepare = path, has_many(..), belongs_to(..), many_to_many(..)",
+                     unique(..), soft_delete, prepare = path, store_scope(..), has_many(..), belongs_to(..), \
+                     many_to_many(..)",
                 ));
             }
         }
@@ -292,6 +344,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
     }
     if !has_id {
         return Err(syn::Error::new(span, "an entity needs `pub id: String`"));
+    }
+    for (column, _) in &args.store_scope {
+        if !fields.iter().any(|f| f.ident == column) {
+            return Err(syn::Error::new(
+                span,
+                format!("store_scope column `{column}` is not a field"),
+            ));
+        }
     }
     for s in &args.searchable {
         if !fields.iter().any(|f| f.ident == s) {
@@ -433,16 +493,16 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
     let relation_idents: Vec<Ident> = args
         .relations
         .iter()
-        .map(|r| format_ident!("{}", r.name))
+        .map(|r| field_ident(&r.name))
         .collect();
     let relation_filter_fields = relation_idents.iter().map(|i| {
-        let doc = format!("Rows with a live related `{i}` whose id matches.");
+        let doc = format!("Rows with a live related `{}` whose id matches.", i.unraw());
         quote!(#[doc = #doc]
                #[serde(default, deserialize_with = #present, skip_serializing_if = "Option::is_none")]
                pub #i: ::std::option::Option<#sdk::entity::FieldFilter<::std::string::String>>)
     });
     let relation_filter_conditions = relation_idents.iter().map(|i| {
-        let name = i.to_string();
+        let name = i.unraw().to_string();
         quote!(if let ::std::option::Option::Some(f) = &self.#i {
             all.push(#sdk::entity::Condition::Related {
                 relation: #name,
@@ -480,6 +540,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         let name = &r.name;
         let target = &r.target;
         let cascade = r.cascade;
+        let order = &r.order;
         let kind = match &r.kind {
             RelKind::HasMany { fk } => quote!(#sdk::entity::RelationKind::HasMany { fk: #fk }),
             RelKind::BelongsTo { fk } => quote!(#sdk::entity::RelationKind::BelongsTo { fk: #fk }),
@@ -492,6 +553,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             target: || <#target as #sdk::entity::Entity>::META,
             kind: #kind,
             cascade: #cascade,
+            order: &[#(#order),*],
         })
     });
     let graph_relations = args.relations.iter().map(|r| {
@@ -510,6 +572,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             _ => quote!(#sdk::graph::RelationDef::many(#name, #target_entity)),
         }
     });
+    let scope_columns = args.store_scope.iter().map(|(c, _)| c);
+    let scope_values = args.store_scope.iter().map(|(_, v)| v);
     let prepare_fn = match &args.prepare {
         Some(path) => quote!(
             fn prepare(input: &mut #create) -> #sdk::Result<()> {
@@ -630,6 +694,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                 soft_delete: #soft_delete,
                 relations: &[#(#relations),*],
                 graph_relations: &[#(#graph_relations),*],
+                store_scope: &[#((#scope_columns, #scope_values)),*],
             };
             type Create = #create;
             type Update = #update;

@@ -78,6 +78,7 @@ pub struct Categories;
 
 #[async_trait]
 impl Entity for Categories {
+    type Module = ProductModule;
     type Row = ProductCategory;
     type Create = CreateCategoryInput;
     type Update = UpdateCategoryInput;
@@ -287,6 +288,7 @@ pub struct Options;
 
 #[async_trait]
 impl Entity for Options {
+    type Module = ProductModule;
     type Row = ProductOption;
     type Create = CreateOptionInput;
     type Update = UpdateOptionInput;

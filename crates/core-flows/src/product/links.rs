@@ -6,7 +6,7 @@ use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_product::{OptionLinks, ProductModule, ProductOptionFilter};
 use stheno_workflow_sdk::{Step, StepContext, StepError, StepResponse, Workflow, async_trait};
 
-use super::{dedup, emit};
+use crate::domain::{dedup, emit};
 
 /// `{add, remove}` of a link batch route, for the entity `id`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

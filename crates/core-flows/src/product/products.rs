@@ -23,6 +23,7 @@ pub struct Products;
 
 #[async_trait]
 impl Entity for Products {
+    type Module = ProductModule;
     type Row = Product;
     type Create = CreateProductInput;
     type Update = UpdateProductInput;

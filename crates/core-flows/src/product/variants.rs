@@ -31,6 +31,7 @@ pub struct Variants;
 
 #[async_trait]
 impl Entity for Variants {
+    type Module = ProductModule;
     type Row = ProductVariant;
     type Create = NewVariant;
     type Update = UpdateVariantInput;
@@ -70,7 +71,7 @@ impl Entity for Variants {
                     if !ids.is_empty()
                         && let Err(undo) = m.product_variants().delete(&ids).await
                     {
-                        super::log_undo_failure(Self::CREATE_STEP, &undo);
+                        crate::domain::log_undo_failure(Self::CREATE_STEP, &undo);
                     }
                     return Err(err);
                 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::sql::{DynSql, record_expr};
-use super::{Entity, EntityMeta, EntityService, ListConfig, RelationKind};
+use super::{Entity, EntityMeta, EntityService, ListConfig, RelationKind, RelationMeta};
 use crate::db::DbPool;
 use crate::graph::{EntitySource, QueryContext, Record, RelationDef, record_id};
 use crate::{Error, Result};
@@ -39,6 +39,32 @@ fn live(meta: &EntityMeta, alias: &str) -> String {
     }
 }
 
+/// `ORDER BY` for the related rows of `rel` (aliased `t`): its declared
+/// order, else creation, then `id`.
+fn relation_order(rel: &RelationMeta, target: &EntityMeta) -> Result<String> {
+    let mut terms = Vec::new();
+    let declared: &[&str] = if rel.order.is_empty() {
+        &["created_at"]
+    } else {
+        rel.order
+    };
+    for entry in declared {
+        let (column, dir) = match entry.strip_prefix('-') {
+            Some(c) => (c, "DESC"),
+            None => (*entry, "ASC"),
+        };
+        if target.column(column).is_none() {
+            return Err(Error::internal(format!(
+                "relation {} orders by `{column}`, which {} does not have",
+                rel.name, target.entity
+            )));
+        }
+        terms.push(format!("t.\"{column}\" {dir}"));
+    }
+    terms.push("t.id ASC".into());
+    Ok(format!(" ORDER BY {}", terms.join(", ")))
+}
+
 fn into_record(value: Value) -> Option<Record> {
     match value {
         Value::Object(map) => Some(map),
@@ -47,21 +73,27 @@ fn into_record(value: Value) -> Option<Record> {
 }
 
 /// Load `relation` of `meta` for `parents`: `(parent id, record)` pairs, one
-/// statement.
+/// statement. Storefront reads only see the target's
+/// [`store_scope`](EntityMeta::store_scope).
 pub(crate) async fn load_relation(
     db: &DbPool,
     meta: &'static EntityMeta,
     relation: &str,
     parents: &[&Record],
+    ctx: QueryContext,
 ) -> Result<Vec<(String, Record)>> {
-    let rel = meta
-        .relation(relation)
-        .ok_or_else(|| Error::internal(format!("{} has no relation {relation}", meta.entity)))?;
+    let rel = meta.relation(relation).ok_or_else(|| {
+        Error::invalid_data(format!("{} has no relation `{relation}`", meta.entity))
+    })?;
     let target = (rel.target)();
     let ids: Vec<String> = parents
         .iter()
         .filter_map(|p| record_id(p).map(str::to_string))
         .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let order = relation_order(rel, target)?;
     let mut conn = db.get().await?;
     let select = record_expr(target, "t");
     match rel.kind {
@@ -71,10 +103,8 @@ pub(crate) async fn load_relation(
                 target.table
             ));
             sql.bind_array(ids, "text");
-            sql.push(&format!(
-                "){} ORDER BY t.created_at, t.id",
-                live(target, "t")
-            ));
+            sql.push(&format!("){}", live(target, "t")));
+            sql.and_store_scope(target, ctx).push(&order);
             Ok(sql
                 .load_owned_json(&mut conn)
                 .await?
@@ -96,6 +126,7 @@ pub(crate) async fn load_relation(
             ));
             sql.bind_array(keys, "text");
             sql.push(&format!("){}", live(target, "t")));
+            sql.and_store_scope(target, ctx);
             let by_id: HashMap<String, Record> = sql
                 .load_json(&mut conn)
                 .await?
@@ -123,10 +154,8 @@ pub(crate) async fn load_relation(
                 target.table
             ));
             sql.bind_array(ids, "text");
-            sql.push(&format!(
-                "){} ORDER BY t.created_at, t.id",
-                live(target, "t")
-            ));
+            sql.push(&format!("){}", live(target, "t")));
+            sql.and_store_scope(target, ctx).push(&order);
             Ok(sql
                 .load_owned_json(&mut conn)
                 .await?
@@ -151,9 +180,9 @@ impl<E: Entity> EntitySource for EntityGraph<E> {
         &self,
         relation: &str,
         parents: &[&Record],
-        _ctx: QueryContext,
+        ctx: QueryContext,
     ) -> Result<Vec<(String, Record)>> {
-        load_relation(&self.db, E::META, relation, parents).await
+        load_relation(&self.db, E::META, relation, parents, ctx).await
     }
 
     fn table(&self) -> Option<&'static EntityMeta> {

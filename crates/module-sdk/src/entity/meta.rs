@@ -71,6 +71,10 @@ pub struct RelationMeta {
     /// Soft delete / restore / delete of this entity also applies to the
     /// targets (has-many only).
     pub cascade: bool,
+    /// How Query orders the related rows of one parent: target columns,
+    /// `-column` for descending; `id` always breaks ties. Empty: by
+    /// `created_at`.
+    pub order: &'static [&'static str],
 }
 
 /// The static description of an entity, written by the `#[entity]` macro.
@@ -99,6 +103,11 @@ pub struct EntityMeta {
     pub relations: &'static [RelationMeta],
     /// Query's view of the relations (names, targets, cardinality).
     pub graph_relations: &'static [crate::relation::RelationDef],
+    /// What shoppers may see besides live rows: `(column, value)` pairs
+    /// that must all hold (`status = published`). Storefront reads apply
+    /// it wherever the entity is read — as the listed entity, through a
+    /// relation, through a link.
+    pub store_scope: &'static [(&'static str, &'static str)],
 }
 
 impl EntityMeta {
@@ -119,6 +128,24 @@ impl EntityMeta {
             .chain(self.columns.iter().map(|c| c.name))
             .chain(["created_at", "updated_at"])
             .chain(self.soft_delete.then_some("deleted_at"))
+    }
+
+    /// [`store_scope`](Self::store_scope) as a condition, `None` when the
+    /// entity has none.
+    pub fn store_condition(&self) -> Option<crate::entity::Condition> {
+        if self.store_scope.is_empty() {
+            return None;
+        }
+        Some(crate::entity::Condition::All(
+            self.store_scope
+                .iter()
+                .map(|(column, value)| crate::entity::Condition::Compare {
+                    column,
+                    op: crate::entity::Op::Eq,
+                    value: crate::entity::Bind::Text((*value).to_string()),
+                })
+                .collect(),
+        ))
     }
 
     /// The relation named `name`.

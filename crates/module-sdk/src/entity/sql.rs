@@ -60,6 +60,29 @@ impl DynSql {
         self.push(&format!("::{ty}[]"))
     }
 
+    /// Append `AND <condition>`, the condition on the rows of `meta`
+    /// aliased `t`.
+    pub fn and_condition(&mut self, meta: &EntityMeta, condition: &super::Condition) -> &mut Self {
+        self.push(" AND ");
+        condition.write(meta, self);
+        self
+    }
+
+    /// For storefront reads, append `AND <store scope>` of `meta` (aliased
+    /// `t`); nothing otherwise, or when the entity has no scope.
+    pub fn and_store_scope(
+        &mut self,
+        meta: &EntityMeta,
+        ctx: crate::graph::QueryContext,
+    ) -> &mut Self {
+        if ctx.storefront
+            && let Some(scope) = meta.store_condition()
+        {
+            self.and_condition(meta, &scope);
+        }
+        self
+    }
+
     /// Run the statement; each row's first column is a `jsonb` record.
     /// `conn` may be a shared `&AsyncPgConnection`, so independent
     /// statements run pipelined in one round trip.

@@ -105,8 +105,16 @@ stheno_module_sdk::text_enum!(ProductStatus);
     prefix = "prod",
     searchable(title, subtitle, description, handle),
     soft_delete,
-    has_many(variants = ProductVariant, fk = "product_id", cascade),
-    has_many(images = ProductImage, fk = "product_id", cascade),
+    store_scope(status = "published"),
+    has_many(
+        variants = ProductVariant,
+        fk = "product_id",
+        cascade,
+        order = "variant_rank, created_at"
+    ),
+    has_many(images = ProductImage, fk = "product_id", cascade, order = "rank"),
+    belongs_to(type = ProductType, fk = "type_id"),
+    belongs_to(collection = ProductCollection, fk = "collection_id"),
     many_to_many(
         tags = ProductTag,
         through = "product_tags",
@@ -117,7 +125,8 @@ stheno_module_sdk::text_enum!(ProductStatus);
         categories = ProductCategory,
         through = "product_category_product",
         fk = "product_id",
-        other_fk = "product_category_id"
+        other_fk = "product_category_id",
+        order = "rank"
     ),
     many_to_many(
         options = ProductOption,
@@ -173,7 +182,15 @@ pub struct Product {
         options = ProductOptionValue,
         through = "product_variant_option",
         fk = "variant_id",
-        other_fk = "option_value_id"
+        other_fk = "option_value_id",
+        order = "rank"
+    ),
+    many_to_many(
+        images = ProductImage,
+        through = "product_variant_product_image",
+        fk = "variant_id",
+        other_fk = "image_id",
+        order = "rank"
     )
 )]
 #[derive(Queryable, Selectable, Identifiable)]
@@ -217,7 +234,13 @@ pub struct ProductVariant {
     prefix = "opt",
     searchable(title),
     soft_delete,
-    has_many(values = ProductOptionValue, fk = "option_id", cascade)
+    has_many(values = ProductOptionValue, fk = "option_id", cascade, order = "rank"),
+    many_to_many(
+        products = Product,
+        through = "product_product_option",
+        fk = "product_option_id",
+        other_fk = "product_id"
+    )
 )]
 #[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_option, check_for_backend(Pg))]
@@ -320,7 +343,13 @@ pub struct ProductVariantProductImage {
 /// A product type (`ptyp_…`); `value` is unique. A generated entity:
 /// [`ProductModule::product_types`](crate::ProductModule::product_types) is
 /// its service.
-#[stheno_module_sdk::entity(module = "product", prefix = "ptyp", searchable(value), soft_delete)]
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "ptyp",
+    searchable(value),
+    soft_delete,
+    has_many(products = Product, fk = "type_id")
+)]
 #[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_type, check_for_backend(Pg))]
 pub struct ProductType {
@@ -334,7 +363,18 @@ pub struct ProductType {
 /// A product tag (`ptag_…`); `value` is unique. A generated entity:
 /// [`ProductModule::product_tags`](crate::ProductModule::product_tags) is
 /// its service.
-#[stheno_module_sdk::entity(module = "product", prefix = "ptag", searchable(value), soft_delete)]
+#[stheno_module_sdk::entity(
+    module = "product",
+    prefix = "ptag",
+    searchable(value),
+    soft_delete,
+    many_to_many(
+        products = Product,
+        through = "product_tags",
+        fk = "product_tag_id",
+        other_fk = "product_id"
+    )
+)]
 #[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_tag, check_for_backend(Pg))]
 pub struct ProductTag {
@@ -354,7 +394,8 @@ pub struct ProductTag {
     prefix = "pcol",
     searchable(title, handle),
     soft_delete,
-    prepare = default_handle
+    prepare = default_handle,
+    has_many(products = Product, fk = "collection_id")
 )]
 #[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_collection, check_for_backend(Pg))]
@@ -388,7 +429,20 @@ fn default_handle(input: &mut CreateProductCollection) -> stheno_module_sdk::Res
     module = "product",
     prefix = "pcat",
     searchable(name, handle, description),
-    soft_delete
+    soft_delete,
+    store_scope(is_active = true, is_internal = false),
+    belongs_to(parent_category = ProductCategory, fk = "parent_category_id"),
+    has_many(
+        category_children = ProductCategory,
+        fk = "parent_category_id",
+        order = "rank"
+    ),
+    many_to_many(
+        products = Product,
+        through = "product_category_product",
+        fk = "product_category_id",
+        other_fk = "product_id"
+    )
 )]
 #[derive(Queryable, Selectable, Identifiable)]
 #[diesel(table_name = product_category, check_for_backend(Pg))]

@@ -46,7 +46,7 @@ pub(crate) type Conn = AsyncPgConnection;
 /// runs in one transaction and emits its module events after the commit.
 #[derive(Clone)]
 pub struct ProductModule {
-    db: DbPool,
+    pub(crate) db: DbPool,
     events: Arc<dyn EventBus>,
     products: EntityService<Product>,
     variants: EntityService<ProductVariant>,
