@@ -23,6 +23,10 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+# Fuzz the example server through its OpenAPI document (schemathesis, 20 minutes).
+fuzz:
+    FUZZ_MAX_TIME=1200 scripts/fuzz.sh
+
 # Benchmark the example server with wrk (release build, demo seed, own database).
 bench:
     scripts/bench.sh

@@ -3,6 +3,7 @@
 //! `customer`) and any configured provider (http-api.md §1.4).
 
 use std::collections::HashMap;
+use stheno_http::openapi::{Doc, RouteSet, any_object, token_schema};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -15,22 +16,92 @@ use stheno_http::{ApiError, ApiResult, AuthContext, AuthState, Authenticated, Bo
 use stheno_module_sdk::Error;
 use stheno_module_sdk::events::Event;
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(r: &mut RouteSet) {
     // Literal paths first: actix matches in registration order.
-    cfg.route("/session", web::post().to(create_session))
-        .route("/session", web::delete().to(delete_session))
-        .route("/token/refresh", web::post().to(refresh))
-        .route("/{actor}/providers", web::get().to(providers))
-        .route("/{actor}/{provider}/register", web::post().to(register))
-        .route(
-            "/{actor}/{provider}/reset-password",
-            web::post().to(reset_password),
-        )
-        .route("/{actor}/{provider}/update", web::post().to(update))
-        .route("/{actor}/{provider}/callback", web::get().to(callback))
-        .route("/{actor}/{provider}/callback", web::post().to(callback))
-        .route("/{actor}/{provider}", web::get().to(login))
-        .route("/{actor}/{provider}", web::post().to(login));
+    r.post(
+        "/session",
+        create_session,
+        Doc::new("Turn a token into a session cookie")
+            .tag("Auth")
+            .requires(&["jwt_token"])
+            .response(200, "OK", any_object()),
+    )
+    .delete(
+        "/session",
+        delete_session,
+        Doc::new("Log out: end the session")
+            .tag("Auth")
+            .response(200, "OK", any_object()),
+    )
+    .post(
+        "/token/refresh",
+        refresh,
+        Doc::new("Refresh a token")
+            .tag("Auth")
+            .requires(&["jwt_token"])
+            .response(200, "A token", token_schema()),
+    )
+    .get(
+        "/{actor}/providers",
+        providers,
+        Doc::new("List an actor type's auth providers")
+            .tag("Auth")
+            .response(200, "OK", any_object()),
+    )
+    .post(
+        "/{actor}/{provider}/register",
+        register,
+        Doc::new("Register an identity")
+            .tag("Auth")
+            .body(any_object())
+            .response(200, "A token", token_schema()),
+    )
+    .post(
+        "/{actor}/{provider}/reset-password",
+        reset_password,
+        Doc::new("Request a password reset")
+            .tag("Auth")
+            .body(any_object())
+            .empty_response(201, "Reset token issued (sent as an event)"),
+    )
+    .post(
+        "/{actor}/{provider}/update",
+        update,
+        Doc::new("Update an identity's secret with a reset token")
+            .tag("Auth")
+            .body(any_object())
+            .response(200, "OK", any_object()),
+    )
+    .get(
+        "/{actor}/{provider}/callback",
+        callback,
+        Doc::new("A provider's callback")
+            .tag("Auth")
+            .response(200, "A token", token_schema()),
+    )
+    .post(
+        "/{actor}/{provider}/callback",
+        callback,
+        Doc::new("A provider's callback")
+            .tag("Auth")
+            .optional_body(any_object())
+            .response(200, "A token", token_schema()),
+    )
+    .get(
+        "/{actor}/{provider}",
+        login,
+        Doc::new("Log in")
+            .tag("Auth")
+            .response(200, "A token", token_schema()),
+    )
+    .post(
+        "/{actor}/{provider}",
+        login,
+        Doc::new("Log in")
+            .tag("Auth")
+            .optional_body(any_object())
+            .response(200, "A token", token_schema()),
+    );
 }
 
 /// Single-use purpose of reset-token ids.

@@ -46,6 +46,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::de::DeserializeOwned;
 use stheno_core_flows::entity::{self, Update};
 use stheno_framework::Container;
+use stheno_http::openapi::utoipa::openapi::{RefOr, Schema};
+use stheno_http::openapi::{self, Doc, RouteSet};
 use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::Module;
 use stheno_module_sdk::entity::{Condition, Entity, EntityFilter, ListConfig, ServiceOf};
@@ -211,48 +213,121 @@ pub trait CrudResource: Sized + Send + Sync + 'static {
 }
 
 /// Register the five admin routes of `R` under `path` (those of
-/// [`CrudResource::ADMIN_ROUTES`]). Routes of your own under
-/// `<path>/<literal>` go before this call, so `{id}` does not catch them.
-pub fn admin<R: CrudResource>(cfg: &mut web::ServiceConfig, path: &str) {
+/// [`CrudResource::ADMIN_ROUTES`]), each described in the OpenAPI document
+/// from the entity's metadata. Routes of your own under `<path>/<literal>`
+/// go before this call, so `{id}` does not catch them.
+pub fn admin<R: CrudResource>(r: &mut RouteSet, path: &str) {
+    let meta = <R::Entity as Entity>::META;
     admin_routes::<R>(
-        cfg,
+        r,
         path,
-        web::post().to(create::<R>),
-        web::post().to(update::<R>),
+        |r, path, doc| {
+            r.post(path, create::<R>, doc.body(openapi::create_body(meta)));
+        },
+        |r, path, doc| {
+            r.post(path, update::<R>, doc.body(openapi::update_body(meta)));
+        },
     );
 }
 
+type AddRoute<'f> = &'f dyn Fn(&mut RouteSet, &str, Doc);
+
 /// The admin routes of `R` with the given create and update routes.
 fn admin_routes<R: CrudResource>(
-    cfg: &mut web::ServiceConfig,
+    r: &mut RouteSet,
     path: &str,
-    create: actix_web::Route,
-    update: actix_web::Route,
+    create: impl Fn(&mut RouteSet, &str, Doc),
+    update: impl Fn(&mut RouteSet, &str, Doc),
 ) {
+    let (create, update): (AddRoute, AddRoute) = (&create, &update);
+    let meta = <R::Entity as Entity>::META;
     let routes = R::ADMIN_ROUTES;
     let one = format!("{path}/{{id}}");
+    let tag = tag_of(R::plural());
+    let words = meta.words.to_lowercase();
     if routes.list {
-        cfg.route(path, web::get().to(list::<R>));
+        r.get(
+            path,
+            list::<R>,
+            Doc::new(format!("List {}", R::plural().replace('_', " ")))
+                .tag(&tag)
+                .queries(openapi::list_params(meta, true))
+                .page(R::plural(), meta),
+        );
     }
     if routes.create {
-        cfg.route(path, create);
+        create(
+            r,
+            path,
+            Doc::new(format!("Create a {words}"))
+                .tag(&tag)
+                .fields()
+                .record(R::key(), meta),
+        );
     }
     if routes.retrieve {
-        cfg.route(&one, web::get().to(retrieve::<R>));
+        r.get(
+            &one,
+            retrieve::<R>,
+            Doc::new(format!("Retrieve a {words}"))
+                .tag(&tag)
+                .fields()
+                .record(R::key(), meta),
+        );
     }
     if routes.update {
-        cfg.route(&one, update);
+        update(
+            r,
+            &one,
+            Doc::new(format!("Update a {words}"))
+                .tag(&tag)
+                .fields()
+                .record(R::key(), meta),
+        );
     }
     if routes.delete {
-        cfg.route(&one, web::delete().to(delete::<R>));
+        r.delete(
+            &one,
+            delete::<R>,
+            Doc::new(format!("Delete a {words}")).tag(&tag).deleted(),
+        );
     }
 }
 
+/// `product_categories` → `Product Categories`.
+fn tag_of(plural: &str) -> String {
+    plural
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Register the two store reads of `R` under `path`.
-pub fn store<R: CrudResource>(cfg: &mut web::ServiceConfig, path: &str) {
-    cfg.route(path, web::get().to(store_list::<R>)).route(
+pub fn store<R: CrudResource>(r: &mut RouteSet, path: &str) {
+    let meta = <R::Entity as Entity>::META;
+    let tag = tag_of(R::plural());
+    let words = meta.words.to_lowercase();
+    r.get(
+        path,
+        store_list::<R>,
+        Doc::new(format!("List {}", R::plural().replace('_', " ")))
+            .tag(&tag)
+            .queries(openapi::list_params(meta, false))
+            .page(R::plural(), meta),
+    )
+    .get(
         &format!("{path}/{{id}}"),
-        web::get().to(store_retrieve::<R>),
+        store_retrieve::<R>,
+        Doc::new(format!("Retrieve a {words}"))
+            .tag(&tag)
+            .fields()
+            .record(R::key(), meta),
     );
 }
 
@@ -512,6 +587,18 @@ pub trait CustomBodies: CrudResource {
     /// The body of `POST /admin/<path>/:id`.
     type UpdateBody: DeserializeOwned + 'static;
 
+    /// The create body's schema in the OpenAPI document; default: any
+    /// object (a body type deriving `utoipa::ToSchema` returns
+    /// `openapi::schema_of::<Self::CreateBody>()`).
+    fn create_schema() -> RefOr<Schema> {
+        openapi::schema(serde_json::json!({"type": "object"}))
+    }
+    /// The update body's schema in the OpenAPI document; default: any
+    /// object.
+    fn update_schema() -> RefOr<Schema> {
+        openapi::schema(serde_json::json!({"type": "object"}))
+    }
+
     /// Create one row from the body (typically: run the resource's create
     /// workflow with one input).
     fn create_from(
@@ -529,12 +616,16 @@ pub trait CustomBodies: CrudResource {
 
 /// [`admin`] with the bodies of [`CustomBodies`]: list, retrieve and delete
 /// as the kit serves them, create and update reading `R`'s own bodies.
-pub fn admin_custom<R: CustomBodies>(cfg: &mut web::ServiceConfig, path: &str) {
+pub fn admin_custom<R: CustomBodies>(r: &mut RouteSet, path: &str) {
     admin_routes::<R>(
-        cfg,
+        r,
         path,
-        web::post().to(create_custom::<R>),
-        web::post().to(update_custom::<R>),
+        |r, path, doc| {
+            r.post(path, create_custom::<R>, doc.body(R::create_schema()));
+        },
+        |r, path, doc| {
+            r.post(path, update_custom::<R>, doc.body(R::update_schema()));
+        },
     );
 }
 
@@ -570,8 +661,8 @@ async fn update_custom<R: CustomBodies>(
 macro_rules! crud_routes {
     ($resource:ty, admin = $admin:literal $(, store = $store:literal)? $(,)?) => {
         const _: () = {
-            fn __admin(cfg: &mut $crate::__private::actix_web::web::ServiceConfig) {
-                $crate::crud::admin::<$resource>(cfg, $admin)
+            fn __admin(r: &mut $crate::__private::stheno_http::RouteSet) {
+                $crate::crud::admin::<$resource>(r, $admin)
             }
             $crate::__private::stheno_http::inventory::submit! {
                 $crate::__private::stheno_http::Routes {
@@ -581,8 +672,8 @@ macro_rules! crud_routes {
                 }
             }
             $(
-                fn __store(cfg: &mut $crate::__private::actix_web::web::ServiceConfig) {
-                    $crate::crud::store::<$resource>(cfg, $store)
+                fn __store(r: &mut $crate::__private::stheno_http::RouteSet) {
+                    $crate::crud::store::<$resource>(r, $store)
                 }
                 $crate::__private::stheno_http::inventory::submit! {
                     $crate::__private::stheno_http::Routes {

@@ -30,14 +30,14 @@ pub mod __private {
 }
 use stheno_http::{Namespace, Routes};
 
-fn store_routes(cfg: &mut actix_web::web::ServiceConfig) {
-    store::configure(cfg)
+fn store_routes(r: &mut stheno_http::RouteSet) {
+    store::configure(r)
 }
-fn admin_routes(cfg: &mut actix_web::web::ServiceConfig) {
-    admin::configure(cfg)
+fn admin_routes(r: &mut stheno_http::RouteSet) {
+    admin::configure(r)
 }
-fn auth_routes(cfg: &mut actix_web::web::ServiceConfig) {
-    auth::configure(cfg)
+fn auth_routes(r: &mut stheno_http::RouteSet) {
+    auth::configure(r)
 }
 
 stheno_http::register_routes!(Namespace::Store, store_routes);

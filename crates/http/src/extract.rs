@@ -112,6 +112,7 @@ fn parse_body(bytes: &[u8], encoding: Encoding) -> Result<Value, Error> {
         )));
     }
     reject_nul(&value)?;
+    crate::validate::check_metadata(&value)?;
     Ok(value)
 }
 

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod ratelimit;
 pub mod response;
 pub mod routes;
@@ -27,6 +28,7 @@ pub mod validate;
 pub use auth::{AuthContext, AuthState, Authenticated, MaybeAuthenticated};
 pub use error::{ApiError, ApiResult};
 pub use extract::{Body, ListQuery, NoFilters, RetrieveQuery};
+pub use openapi::{Doc, RouteSet};
 pub use routes::{Namespace, RequestHook, Routes};
 
 #[doc(hidden)]

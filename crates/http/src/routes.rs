@@ -2,24 +2,36 @@
 //! apps add files under `src/api`.
 //!
 //! ```
-//! use actix_web::{HttpResponse, web};
+//! use actix_web::HttpResponse;
+//! use serde_json::json;
+//! use stheno_http::openapi::{Doc, RouteSet, page_schema};
 //! use stheno_http::Namespace;
 //!
 //! async fn list_brands() -> HttpResponse {
-//!     HttpResponse::Ok().json(serde_json::json!({"brands": []}))
+//!     HttpResponse::Ok().json(json!({"brands": [], "count": 0, "offset": 0, "limit": 50}))
 //! }
-//! fn configure(cfg: &mut web::ServiceConfig) {
-//!     cfg.route("/brands", web::get().to(list_brands));
+//! fn configure(r: &mut RouteSet) {
+//!     r.get(
+//!         "/brands",
+//!         list_brands,
+//!         Doc::new("List brands").tag("Brands").response(
+//!             200,
+//!             "OK",
+//!             page_schema("brands", json!({"type": "object"})),
+//!         ),
+//!     );
 //! }
 //! stheno_http::register_routes!(Namespace::Admin, configure);
 //! ```
+//! Every route is added with a [`Doc`](crate::openapi::Doc), so it is in
+//! the OpenAPI document the server serves (see [`crate::openapi`]).
 //! Paths are relative to the namespace (`/store`, `/admin`, `/auth`, or the
 //! root). The namespace decides the middleware: admin routes always require
 //! an authenticated admin user (see [`crate::auth`]); store routes see the
 //! customer when one is authenticated; each namespace has its own CORS
 //! origins.
 
-use actix_web::web::ServiceConfig;
+use crate::openapi::RouteSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Namespace {
@@ -51,7 +63,7 @@ pub struct Routes {
     /// Unique name (the registering function's path), used to deduplicate
     /// routes registered both through `inventory` and explicitly.
     pub name: &'static str,
-    pub configure: fn(&mut ServiceConfig),
+    pub configure: fn(&mut RouteSet),
 }
 
 impl std::fmt::Debug for Routes {
@@ -80,7 +92,7 @@ pub fn all_routes(explicit: &[Routes]) -> Vec<Routes> {
     out
 }
 
-/// Register a `fn(&mut ServiceConfig)` under a namespace.
+/// Register a `fn(&mut RouteSet)` under a namespace.
 #[macro_export]
 macro_rules! register_routes {
     ($namespace:expr, $configure:path) => {

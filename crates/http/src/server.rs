@@ -13,10 +13,11 @@ use crate::ApiError;
 use crate::auth::{AuthState, authenticate};
 use crate::extract::{body_limit, payload_error};
 use crate::middleware::{check_input, cors, observe, run_hooks};
+use crate::openapi::{Documents, RouteSet, describe};
 use crate::routes::{Namespace, Routes, all_routes};
 
 /// `GET /health`: 200 `OK` once the app is serving.
-async fn health() -> HttpResponse {
+pub(crate) async fn health() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body("OK")
@@ -81,10 +82,28 @@ fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
 
 fn scope_routes(routes: &[Routes], ns: Namespace) -> impl Fn(&mut web::ServiceConfig) + '_ {
     move |cfg| {
+        let mut set = RouteSet::mount(ns, cfg);
         for r in routes.iter().filter(|r| r.namespace == ns) {
-            (r.configure)(cfg);
+            (r.configure)(&mut set);
         }
     }
+}
+
+/// The routes every server has: `/health` and the OpenAPI documents.
+const BUILT_IN: Routes = Routes {
+    namespace: Namespace::Root,
+    name: "stheno_http::openapi::root_routes",
+    configure: crate::openapi::root_routes,
+};
+
+/// Every route the app serves, registered and `explicit` (none in worker
+/// mode but the built-in ones).
+pub fn app_routes(container: &Container, explicit: &[Routes]) -> Vec<Routes> {
+    let mut routes = vec![BUILT_IN];
+    if container.config().worker_mode != WorkerMode::Worker {
+        routes.extend(all_routes(explicit));
+    }
+    routes
 }
 
 /// The whole application: namespaces with their middleware, every registered
@@ -106,15 +125,13 @@ pub fn app(
 > {
     // A `worker` process runs background work only: it answers `/health`
     // and nothing else (Medusa's worker mode).
-    let routes = if container.config().worker_mode == WorkerMode::Worker {
-        Vec::new()
-    } else {
-        all_routes(&explicit)
-    };
+    let routes = app_routes(&container, &explicit);
+    let documents = web::Data::new(Documents::new(describe(&routes)));
     let http = container.config().http.clone();
     let limit = http.body_limit;
     App::new()
         .app_data(web::Data::new(container))
+        .app_data(documents)
         .app_data(web::PayloadConfig::new(limit))
         .app_data(
             web::JsonConfig::default()
@@ -131,7 +148,6 @@ pub fn app(
         .wrap(from_fn(check_input))
         .wrap(Compress::default())
         .wrap(from_fn(observe))
-        .route("/health", web::get().to(health))
         .service(
             web::scope("/store")
                 .wrap(from_fn(run_hooks))

@@ -345,6 +345,45 @@ pub fn reject_nul(value: &Value) -> Result<(), Error> {
     walk(value, &mut Vec::new())
 }
 
+/// Reject a `metadata` field anywhere in a body (`metadata`,
+/// `variants, 0, metadata`) that is neither an object nor `null`: Medusa's
+/// metadata is always a record. What is inside a metadata object is the
+/// caller's own and is not looked at.
+pub fn check_metadata(value: &Value) -> Result<(), Error> {
+    fn walk(value: &Value, path: &mut Vec<String>) -> Result<(), Error> {
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(item, path)?;
+                    path.pop();
+                }
+                Ok(())
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    path.push(key.clone());
+                    if key == "metadata" {
+                        if !(item.is_object() || item.is_null()) {
+                            return Err(Error::invalid_data(format!(
+                                "Invalid request: Expected type: 'object' for field '{}', got: '{}'",
+                                path.join(", "),
+                                render(item)
+                            )));
+                        }
+                    } else {
+                        walk(item, path)?;
+                    }
+                    path.pop();
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    walk(value, &mut Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

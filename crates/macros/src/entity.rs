@@ -517,6 +517,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         let ty = &f.ty;
         let unique = f.unique;
         let has_default = f.has_default;
+        let immutable = f.immutable;
         let default_sql = match &f.default_sql {
             Some(d) => quote!(::std::option::Option::Some(#d)),
             None => quote!(::std::option::Option::None),
@@ -528,6 +529,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             unique: #unique,
             has_default: #has_default,
             default_sql: #default_sql,
+            immutable: #immutable,
         })
     });
     let searchable: Vec<String> = fields

@@ -7,9 +7,12 @@
 use actix_web::{HttpResponse, web};
 use stheno_core_flows::product;
 use stheno_framework::Container;
+use stheno_http::openapi::{Doc, RouteSet, any_object};
 use stheno_http::{ApiResult, Body, RetrieveQuery};
+use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::entity::ServiceOf;
 use stheno_product::ProductModule;
+use stheno_product::models::{ProductCategory, ProductCollection};
 use stheno_workflow_sdk::Workflow;
 
 use super::LinkBatch;
@@ -17,19 +20,29 @@ use crate::catalog::{Categories, Collections, Options, Tags, Types};
 use crate::crud::{self, CrudResource};
 use crate::workflow::run;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    crud::admin::<Collections>(cfg, "/collections");
-    crud::admin_custom::<Categories>(cfg, "/product-categories");
-    crud::admin::<Tags>(cfg, "/product-tags");
-    crud::admin::<Types>(cfg, "/product-types");
-    crud::admin_custom::<Options>(cfg, "/product-options");
-    cfg.route(
+pub(super) fn configure(r: &mut RouteSet) {
+    crud::admin::<Collections>(r, "/collections");
+    crud::admin_custom::<Categories>(r, "/product-categories");
+    crud::admin::<Tags>(r, "/product-tags");
+    crud::admin::<Types>(r, "/product-types");
+    crud::admin_custom::<Options>(r, "/product-options");
+    r.post(
         "/collections/{id}/products",
-        web::post().to(link_collection_products),
+        link_collection_products,
+        Doc::new("Add and remove a collection's products")
+            .tag("Collections")
+            .fields()
+            .body(any_object())
+            .record("collection", ProductCollection::META),
     )
-    .route(
+    .post(
         "/product-categories/{id}/products",
-        web::post().to(link_products::<Categories>),
+        link_products::<Categories>,
+        Doc::new("Add and remove a category's products")
+            .tag("Product Categories")
+            .fields()
+            .body(any_object())
+            .record("product_category", ProductCategory::META),
     );
 }
 

@@ -17,12 +17,15 @@ use stheno_core_flows::customer::{
     delete_customer_groups, link_customer_groups_to_customer, link_customers_to_customer_group,
     update_customer_addresses, update_customer_groups, update_customers,
 };
+use stheno_customer::models::CustomerAddress;
 use stheno_customer::{
     AddressInput, Customer, CustomerAddressFilter, CustomerGroup, CustomerModule, UpdateCustomer,
     UpdateCustomerGroup,
 };
 use stheno_framework::Container;
+use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics};
 use stheno_http::{ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
+use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
 
 use crate::admin::LinkBatch;
@@ -34,34 +37,95 @@ use crate::{respond, workflow};
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/customers", web::post().to(create_customer))
-        .route("/customers/{id}", web::post().to(update_customer))
-        .route(
-            "/customers/{id}/customer-groups",
-            web::post().to(customer_groups),
-        )
-        .route("/customers/{id}/addresses", web::get().to(list_addresses))
-        .route("/customers/{id}/addresses", web::post().to(create_address))
-        .route(
-            "/customers/{id}/addresses/{address_id}",
-            web::get().to(retrieve_address),
-        )
-        .route(
-            "/customers/{id}/addresses/{address_id}",
-            web::post().to(update_address),
-        )
-        .route(
-            "/customers/{id}/addresses/{address_id}",
-            web::delete().to(delete_address),
-        )
-        .route("/customer-groups", web::post().to(create_group))
-        .route(
-            "/customer-groups/{id}/customers",
-            web::post().to(group_customers),
-        );
-    crud::admin::<Customers>(cfg, "/customers");
-    crud::admin::<CustomerGroups>(cfg, "/customer-groups");
+pub(crate) fn configure(r: &mut RouteSet) {
+    r.post(
+        "/customers",
+        create_customer,
+        Doc::new("Create a customer")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .post(
+        "/customers/{id}",
+        update_customer,
+        Doc::new("Update a customer")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .post(
+        "/customers/{id}/customer-groups",
+        customer_groups,
+        Doc::new("Add and remove a customer's groups")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .get(
+        "/customers/{id}/addresses",
+        list_addresses,
+        Doc::new("List a customer's addresses")
+            .tag("Customers")
+            .queries(list_basics())
+            .page("addresses", CustomerAddress::META),
+    )
+    .post(
+        "/customers/{id}/addresses",
+        create_address,
+        Doc::new("Add an address")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .get(
+        "/customers/{id}/addresses/{address_id}",
+        retrieve_address,
+        Doc::new("Retrieve an address")
+            .tag("Customers")
+            .fields()
+            .record("address", CustomerAddress::META),
+    )
+    .post(
+        "/customers/{id}/addresses/{address_id}",
+        update_address,
+        Doc::new("Update an address")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .delete(
+        "/customers/{id}/addresses/{address_id}",
+        delete_address,
+        Doc::new("Delete an address")
+            .tag("Customers")
+            .response(200, "Deleted", any_object()),
+    )
+    .post(
+        "/customer-groups",
+        create_group,
+        Doc::new("Create a customer group")
+            .tag("Customer Groups")
+            .fields()
+            .body(any_object())
+            .record("customer_group", CustomerGroup::META),
+    )
+    .post(
+        "/customer-groups/{id}/customers",
+        group_customers,
+        Doc::new("Add and remove a group's customers")
+            .tag("Customer Groups")
+            .fields()
+            .body(any_object())
+            .record("customer_group", CustomerGroup::META),
+    );
+    crud::admin::<Customers>(r, "/customers");
+    crud::admin::<CustomerGroups>(r, "/customer-groups");
 }
 
 /// Customers through the route kit: list, retrieve and delete

@@ -10,18 +10,18 @@ mod products;
 mod users;
 mod workflows;
 
-use actix_web::web;
 use serde::Deserialize;
 use serde_json::Value;
+use stheno_http::openapi::RouteSet;
 use stheno_http::validate::from_value;
 use stheno_module_sdk::Error;
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    products::configure(cfg);
-    catalog::configure(cfg);
-    users::configure(cfg);
-    customers::configure(cfg);
-    workflows::configure(cfg);
+pub(crate) fn configure(r: &mut RouteSet) {
+    products::configure(r);
+    catalog::configure(r);
+    users::configure(r);
+    customers::configure(r);
+    workflows::configure(r);
 }
 
 /// `{add?: [ids], remove?: [ids]}` of link batch routes.

@@ -6,11 +6,14 @@ use serde::Deserialize;
 use serde_json::json;
 use stheno_core_flows::product::{self, BatchInput, BatchOutput, NewVariant, Update};
 use stheno_framework::Container;
+use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics};
 use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::Error;
+use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::entity::{FieldFilter, ListConfig};
 use stheno_module_sdk::graph::{QueryContext, Selection};
 use stheno_module_sdk::list::{DateFilter, OneOrMany, Page};
+use stheno_product::models::{Product, ProductOption};
 use stheno_product::models::{ProductStatus, ProductVariant};
 use stheno_product::{
     CreateProductInput, CreateVariantInput, ProductFilter, ProductListFilter, ProductModule,
@@ -25,39 +28,119 @@ use crate::workflow::run;
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/products", web::get().to(list))
-        .route("/products", web::post().to(create))
-        .route("/products/batch", web::post().to(batch))
-        .route("/products/{id}", web::get().to(retrieve))
-        .route("/products/{id}", web::post().to(update))
-        .route("/products/{id}", web::delete().to(delete))
-        .route("/products/{id}/variants", web::get().to(list_variants))
-        .route("/products/{id}/variants", web::post().to(create_variant))
-        .route(
-            "/products/{id}/variants/batch",
-            web::post().to(batch_variants),
-        )
-        .route(
-            "/products/{id}/variants/{variant_id}",
-            web::get().to(retrieve_variant),
-        )
-        .route(
-            "/products/{id}/variants/{variant_id}",
-            web::post().to(update_variant),
-        )
-        .route(
-            "/products/{id}/variants/{variant_id}",
-            web::delete().to(delete_variant),
-        )
-        .route(
-            "/products/{id}/options",
-            web::get().to(list_product_options),
-        )
-        .route(
-            "/products/{id}/options/batch",
-            web::post().to(batch_product_options),
-        );
+pub(super) fn configure(r: &mut RouteSet) {
+    r.get(
+        "/products",
+        list,
+        Doc::new("List products")
+            .tag("Products")
+            .queries(list_basics())
+            .page("products", Product::META),
+    )
+    .post(
+        "/products",
+        create,
+        Doc::new("Create a product")
+            .tag("Products")
+            .fields()
+            .body(any_object())
+            .record("product", Product::META),
+    )
+    .post(
+        "/products/batch",
+        batch,
+        Doc::new("Create, update and delete products")
+            .tag("Products")
+            .body(any_object())
+            .response(200, "OK", any_object()),
+    )
+    .get(
+        "/products/{id}",
+        retrieve,
+        Doc::new("Retrieve a product")
+            .tag("Products")
+            .fields()
+            .record("product", Product::META),
+    )
+    .post(
+        "/products/{id}",
+        update,
+        Doc::new("Update a product")
+            .tag("Products")
+            .fields()
+            .body(any_object())
+            .record("product", Product::META),
+    )
+    .delete(
+        "/products/{id}",
+        delete,
+        Doc::new("Delete a product").tag("Products").deleted(),
+    )
+    .get(
+        "/products/{id}/variants",
+        list_variants,
+        Doc::new("List a product's variants")
+            .tag("Products")
+            .queries(list_basics())
+            .page("variants", ProductVariant::META),
+    )
+    .post(
+        "/products/{id}/variants",
+        create_variant,
+        Doc::new("Create a variant")
+            .tag("Products")
+            .fields()
+            .body(any_object())
+            .record("product", Product::META),
+    )
+    .post(
+        "/products/{id}/variants/batch",
+        batch_variants,
+        Doc::new("Create, update and delete variants")
+            .tag("Products")
+            .body(any_object())
+            .response(200, "OK", any_object()),
+    )
+    .get(
+        "/products/{id}/variants/{variant_id}",
+        retrieve_variant,
+        Doc::new("Retrieve a variant")
+            .tag("Products")
+            .fields()
+            .record("variant", ProductVariant::META),
+    )
+    .post(
+        "/products/{id}/variants/{variant_id}",
+        update_variant,
+        Doc::new("Update a variant")
+            .tag("Products")
+            .fields()
+            .body(any_object())
+            .record("product", Product::META),
+    )
+    .delete(
+        "/products/{id}/variants/{variant_id}",
+        delete_variant,
+        Doc::new("Delete a variant")
+            .tag("Products")
+            .response(200, "Deleted", any_object()),
+    )
+    .get(
+        "/products/{id}/options",
+        list_product_options,
+        Doc::new("List a product's options")
+            .tag("Products")
+            .queries(list_basics())
+            .page("product_options", ProductOption::META),
+    )
+    .post(
+        "/products/{id}/options/batch",
+        batch_product_options,
+        Doc::new("Link and unlink a product's options")
+            .tag("Products")
+            .body(any_object())
+            .response(200, "OK", any_object()),
+    );
 }
 
 #[derive(Debug, Default, Deserialize)]

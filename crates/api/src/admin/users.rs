@@ -5,7 +5,9 @@ use serde::Deserialize;
 use stheno_core_flows::accounts::{self, AcceptInvite};
 use stheno_core_flows::user as user_flows;
 use stheno_framework::Container;
+use stheno_http::openapi::{Doc, RouteSet, any_object};
 use stheno_http::{ApiError, ApiResult, Authenticated, Body, RetrieveQuery};
+use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
 use stheno_user::{CreateInviteInput, Invite, UpdateUser, User, UserModule};
 
@@ -46,14 +48,44 @@ pub const INVITE_FIELDS: FieldsConfig<'static> = FieldsConfig {
     max_depth: None,
 };
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(r: &mut RouteSet) {
     // Literal paths first, so `{id}` does not catch them.
-    cfg.route("/users/me", web::get().to(me))
-        .route("/invites", web::post().to(create_invite))
-        .route("/invites/accept", web::post().to(accept_invite))
-        .route("/invites/{id}/resend", web::post().to(resend_invite));
-    crud::admin::<Users>(cfg, "/users");
-    crud::admin::<Invites>(cfg, "/invites");
+    r.get(
+        "/users/me",
+        me,
+        Doc::new("Retrieve the logged-in user")
+            .tag("Users")
+            .fields()
+            .record("user", User::META),
+    )
+    .post(
+        "/invites",
+        create_invite,
+        Doc::new("Invite a user")
+            .tag("Invites")
+            .fields()
+            .body(any_object())
+            .record("invite", Invite::META),
+    )
+    .post(
+        "/invites/accept",
+        accept_invite,
+        Doc::new("Accept an invite")
+            .tag("Invites")
+            .public()
+            .body(any_object())
+            .record("user", User::META),
+    )
+    .post(
+        "/invites/{id}/resend",
+        resend_invite,
+        Doc::new("Resend an invite")
+            .tag("Invites")
+            .fields()
+            .record("invite", Invite::META),
+    );
+    crud::admin::<Users>(r, "/users");
+    crud::admin::<Invites>(r, "/invites");
 }
 
 /// Users through the route kit: list, retrieve, update (`update-users`)

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use stheno_framework::Container;
+use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics, page_schema};
 use stheno_http::{ApiResult, Body, ListQuery};
 use stheno_module_sdk::Error;
 use stheno_module_sdk::list::OneOrMany;
@@ -15,35 +16,73 @@ use stheno_workflow_sdk::{
 };
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/workflows-executions", web::get().to(list))
-        .route("/workflows-executions/{id}", web::get().to(retrieve))
-        // Before `{workflow_id}/{transaction_id}`, which would take
-        // `subscribe` for a transaction id.
-        .route(
-            "/workflows-executions/{workflow_id}/subscribe",
-            web::get().to(subscribe),
-        )
-        .route(
-            "/workflows-executions/{workflow_id}/{transaction_id}/subscribe",
-            web::get().to(subscribe_transaction),
-        )
-        .route(
-            "/workflows-executions/{workflow_id}/{transaction_id}",
-            web::get().to(retrieve_by_transaction),
-        )
-        .route(
-            "/workflows-executions/{workflow_id}/run",
-            web::post().to(run),
-        )
-        .route(
-            "/workflows-executions/{workflow_id}/steps/success",
-            web::post().to(step_success),
-        )
-        .route(
-            "/workflows-executions/{workflow_id}/steps/failure",
-            web::post().to(step_failure),
-        );
+pub(crate) fn configure(r: &mut RouteSet) {
+    r.get(
+        "/workflows-executions",
+        list,
+        Doc::new("List workflow executions")
+            .tag("Workflows Executions")
+            .queries(list_basics())
+            .response(
+                200,
+                "OK",
+                page_schema("workflow_executions", json!({"type": "object"})),
+            ),
+    )
+    .get(
+        "/workflows-executions/{id}",
+        retrieve,
+        Doc::new("Retrieve a workflow execution")
+            .tag("Workflows Executions")
+            .response(200, "OK", any_object()),
+    )
+    // Before `{workflow_id}/{transaction_id}`, which would take
+    // `subscribe` for a transaction id.
+    .get(
+        "/workflows-executions/{workflow_id}/subscribe",
+        subscribe,
+        Doc::new("Subscribe to a workflow's runs (server-sent events)")
+            .tag("Workflows Executions")
+            .empty_response(200, "An event stream"),
+    )
+    .get(
+        "/workflows-executions/{workflow_id}/{transaction_id}/subscribe",
+        subscribe_transaction,
+        Doc::new("Subscribe to one run (server-sent events)")
+            .tag("Workflows Executions")
+            .empty_response(200, "An event stream"),
+    )
+    .get(
+        "/workflows-executions/{workflow_id}/{transaction_id}",
+        retrieve_by_transaction,
+        Doc::new("Retrieve a run by transaction id")
+            .tag("Workflows Executions")
+            .response(200, "OK", any_object()),
+    )
+    .post(
+        "/workflows-executions/{workflow_id}/run",
+        run,
+        Doc::new("Run a workflow")
+            .tag("Workflows Executions")
+            .optional_body(any_object())
+            .response(200, "OK", any_object()),
+    )
+    .post(
+        "/workflows-executions/{workflow_id}/steps/success",
+        step_success,
+        Doc::new("Complete an async step")
+            .tag("Workflows Executions")
+            .body(any_object())
+            .response(200, "OK", any_object()),
+    )
+    .post(
+        "/workflows-executions/{workflow_id}/steps/failure",
+        step_failure,
+        Doc::new("Fail an async step")
+            .tag("Workflows Executions")
+            .body(any_object())
+            .response(200, "OK", any_object()),
+    );
 }
 
 #[derive(Debug, Default, Deserialize)]

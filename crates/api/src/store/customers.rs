@@ -3,6 +3,9 @@
 //! customer's address answers 404 as if it did not exist.
 
 use std::future::{Ready, ready};
+use stheno_customer::models::{Customer, CustomerAddress};
+use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics};
+use stheno_module_sdk::entity::Entity as _;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
@@ -26,24 +29,74 @@ use crate::{respond, workflow};
 
 const STORE: QueryContext = QueryContext::STORE;
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/customers", web::post().to(create))
-        .route("/customers/me", web::get().to(me))
-        .route("/customers/me", web::post().to(update_me))
-        .route("/customers/me/addresses", web::get().to(list_addresses))
-        .route("/customers/me/addresses", web::post().to(create_address))
-        .route(
-            "/customers/me/addresses/{id}",
-            web::get().to(retrieve_address),
-        )
-        .route(
-            "/customers/me/addresses/{id}",
-            web::post().to(update_address),
-        )
-        .route(
-            "/customers/me/addresses/{id}",
-            web::delete().to(delete_address),
-        );
+pub(crate) fn configure(r: &mut RouteSet) {
+    r.post(
+        "/customers",
+        create,
+        Doc::new("Register a customer")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .get(
+        "/customers/me",
+        me,
+        Doc::new("Retrieve the logged-in customer")
+            .tag("Customers")
+            .fields()
+            .record("customer", Customer::META),
+    )
+    .post(
+        "/customers/me",
+        update_me,
+        Doc::new("Update the logged-in customer")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .get(
+        "/customers/me/addresses",
+        list_addresses,
+        Doc::new("List the customer's addresses")
+            .tag("Customers")
+            .queries(list_basics())
+            .page("addresses", CustomerAddress::META),
+    )
+    .post(
+        "/customers/me/addresses",
+        create_address,
+        Doc::new("Add an address")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .get(
+        "/customers/me/addresses/{id}",
+        retrieve_address,
+        Doc::new("Retrieve an address")
+            .tag("Customers")
+            .fields()
+            .record("address", CustomerAddress::META),
+    )
+    .post(
+        "/customers/me/addresses/{id}",
+        update_address,
+        Doc::new("Update an address")
+            .tag("Customers")
+            .fields()
+            .body(any_object())
+            .record("customer", Customer::META),
+    )
+    .delete(
+        "/customers/me/addresses/{id}",
+        delete_address,
+        Doc::new("Delete an address")
+            .tag("Customers")
+            .response(200, "Deleted", any_object()),
+    );
 }
 
 /// The authenticated customer's id; bare 401 without a linked customer.

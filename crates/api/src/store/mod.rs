@@ -5,10 +5,10 @@ pub(crate) mod catalog;
 pub(crate) mod customers;
 mod products;
 
-use actix_web::web;
+use stheno_http::openapi::RouteSet;
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    products::configure(cfg);
-    catalog::configure(cfg);
-    customers::configure(cfg);
+pub(crate) fn configure(r: &mut RouteSet) {
+    products::configure(r);
+    catalog::configure(r);
+    customers::configure(r);
 }

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use stheno_framework::Container;
+use stheno_http::openapi::{Doc, RouteSet, list_basics};
 use stheno_http::{ApiResult, ListQuery};
 use stheno_module_sdk::entity::{Entity, FieldFilter, ListConfig};
 use stheno_module_sdk::graph::QueryContext;
@@ -13,9 +14,23 @@ use stheno_product::{ProductFilter, ProductListFilter, ProductModule};
 use crate::fields::STORE_PRODUCT;
 use crate::respond;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/products", web::get().to(list))
-        .route("/products/{id}", web::get().to(retrieve));
+pub(super) fn configure(r: &mut RouteSet) {
+    r.get(
+        "/products",
+        list,
+        Doc::new("List published products")
+            .tag("Products")
+            .queries(list_basics())
+            .page("products", Product::META),
+    )
+    .get(
+        "/products/{id}",
+        retrieve,
+        Doc::new("Retrieve a published product")
+            .tag("Products")
+            .fields()
+            .record("product", Product::META),
+    );
 }
 
 /// Filters a storefront may use. Pricing and sales-channel context

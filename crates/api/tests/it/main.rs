@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod customers;
+mod openapi;
 mod store;
 mod users;
 mod workflows;

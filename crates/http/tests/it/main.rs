@@ -12,6 +12,7 @@ use stheno_framework::Container;
 use stheno_framework::config::Secret;
 use stheno_framework::testing::TestDb;
 use stheno_http::auth::Tokens;
+use stheno_http::openapi::{Doc, RouteSet, any_object};
 use stheno_http::{ApiError, ApiResult, AuthContext, Body, ListQuery, Namespace};
 use stheno_module_sdk::Error;
 use stheno_module_sdk::events::LogEventBus;
@@ -84,12 +85,26 @@ async fn store_ping() -> HttpResponse {
     HttpResponse::Ok().json(json!({"ok": true}))
 }
 
-fn admin_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/brands", web::get().to(list_brands))
-        .route("/brands", web::post().to(create_brand));
+fn admin_routes(r: &mut RouteSet) {
+    r.get(
+        "/brands",
+        list_brands,
+        Doc::new("List brands").response(200, "OK", any_object()),
+    )
+    .post(
+        "/brands",
+        create_brand,
+        Doc::new("Create a brand")
+            .body(any_object())
+            .response(200, "OK", any_object()),
+    );
 }
-fn store_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ping", web::get().to(store_ping));
+fn store_routes(r: &mut RouteSet) {
+    r.get(
+        "/ping",
+        store_ping,
+        Doc::new("Ping").response(200, "OK", any_object()),
+    );
 }
 stheno_http::register_routes!(Namespace::Admin, admin_routes);
 stheno_http::register_routes!(Namespace::Store, store_routes);

@@ -45,6 +45,8 @@ pub struct ColumnMeta {
     pub has_default: bool,
     /// The SQL default written by `db generate` (`false`, `0`, `'draft'`).
     pub default_sql: Option<&'static str>,
+    /// Set at create, never updated (`#[entity(immutable)]`).
+    pub immutable: bool,
 }
 
 /// How a relation inside a module is stored.
