@@ -61,7 +61,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         reset_password,
         Doc::new("Request a password reset")
             .tag("Auth")
-            .body(any_object())
+            .body_of::<ResetPasswordBody>()
             .empty_response(201, "Reset token issued (sent as an event)"),
     )
     .post(
@@ -315,7 +315,7 @@ async fn delete_session(c: web::Data<Container>, req: HttpRequest) -> ApiResult<
         .json(json!({ "success": true })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetPasswordBody {
     identifier: String,

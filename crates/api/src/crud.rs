@@ -46,7 +46,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::de::DeserializeOwned;
 use stheno_core_flows::entity::{self, Update};
 use stheno_framework::Container;
-use stheno_http::openapi::utoipa::openapi::{RefOr, Schema};
+use stheno_http::openapi::utoipa::ToSchema;
 use stheno_http::openapi::{self, Doc, RouteSet};
 use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::Module;
@@ -582,22 +582,11 @@ async fn delete<R: CrudResource>(
 /// values, a category's its place in the tree. Register with
 /// [`admin_custom`].
 pub trait CustomBodies: CrudResource {
-    /// The body of `POST /admin/<path>`.
-    type CreateBody: DeserializeOwned + 'static;
+    /// The body of `POST /admin/<path>`, described in the OpenAPI
+    /// document by its `utoipa::ToSchema` derive.
+    type CreateBody: DeserializeOwned + ToSchema + 'static;
     /// The body of `POST /admin/<path>/:id`.
-    type UpdateBody: DeserializeOwned + 'static;
-
-    /// The create body's schema in the OpenAPI document; default: any
-    /// object (a body type deriving `utoipa::ToSchema` returns
-    /// `openapi::schema_of::<Self::CreateBody>()`).
-    fn create_schema() -> RefOr<Schema> {
-        openapi::schema(serde_json::json!({"type": "object"}))
-    }
-    /// The update body's schema in the OpenAPI document; default: any
-    /// object.
-    fn update_schema() -> RefOr<Schema> {
-        openapi::schema(serde_json::json!({"type": "object"}))
-    }
+    type UpdateBody: DeserializeOwned + ToSchema + 'static;
 
     /// Create one row from the body (typically: run the resource's create
     /// workflow with one input).
@@ -621,10 +610,10 @@ pub fn admin_custom<R: CustomBodies>(r: &mut RouteSet, path: &str) {
         r,
         path,
         |r, path, doc| {
-            r.post(path, create_custom::<R>, doc.body(R::create_schema()));
+            r.post(path, create_custom::<R>, doc.body_of::<R::CreateBody>());
         },
         |r, path, doc| {
-            r.post(path, update_custom::<R>, doc.body(R::update_schema()));
+            r.post(path, update_custom::<R>, doc.body_of::<R::UpdateBody>());
         },
     );
 }

@@ -8,7 +8,7 @@ use stheno_module_sdk::graph::FieldsConfig;
 /// What a request may set on a new customer (`POST /admin/customers`,
 /// `POST /store/customers`): not `has_account` (the route decides) nor
 /// `created_by` (the actor).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CustomerBody {
     pub email: Option<String>,

@@ -15,7 +15,7 @@
 //! every property optional (Medusa's `fields` selects them). Request bodies
 //! and query parameters of generated routes come from the same metadata
 //! ([`create_body`], [`update_body`], [`list_params`]). Hand-written inputs
-//! derive [`utoipa::ToSchema`] and pass through [`schema_of`].
+//! derive [`utoipa::ToSchema`] and are added with [`Doc::body_of`].
 //!
 //! Security schemes: `jwt_token` (a bearer JWT), `cookie_auth` (the
 //! `connect.sid` session cookie), `api_token` (a secret API key as Basic
@@ -46,11 +46,6 @@ pub fn schema(value: Value) -> RefOr<Schema> {
     serde_json::from_value(value).unwrap_or_else(|e| panic!("invalid schema: {e}"))
 }
 
-/// The schema of a type deriving [`utoipa::ToSchema`], inlined.
-pub fn schema_of<T: utoipa::PartialSchema>() -> RefOr<Schema> {
-    T::schema()
-}
-
 /// A reference to the component schema named `name`.
 pub fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
@@ -65,6 +60,8 @@ pub struct Doc {
     body: Option<(RefOr<Schema>, bool)>,
     responses: Vec<(u16, String, Option<RefOr<Schema>>)>,
     components: Vec<&'static EntityMeta>,
+    /// Named schemas the body's schema refers to (`ToSchema::schemas`).
+    schemas: Vec<(String, RefOr<Schema>)>,
     public: bool,
     requires: Option<Vec<&'static str>>,
 }
@@ -79,6 +76,7 @@ impl Doc {
             body: None,
             responses: Vec::new(),
             components: Vec::new(),
+            schemas: Vec::new(),
             public: false,
             requires: None,
         }
@@ -103,6 +101,13 @@ impl Doc {
         self
     }
 
+    /// The query parameters of `T` (deriving `utoipa::IntoParams`).
+    pub fn params<T: utoipa::IntoParams>(mut self) -> Self {
+        self.query
+            .extend(T::into_params(|| Some(ParameterIn::Query)));
+        self
+    }
+
     /// `fields`, the relations and columns to return.
     pub fn fields(self) -> Self {
         self.query(
@@ -116,6 +121,19 @@ impl Doc {
     pub fn body(mut self, schema: RefOr<Schema>) -> Self {
         self.body = Some((schema, true));
         self
+    }
+
+    /// A required JSON body of type `T` (deriving `utoipa::ToSchema`), with
+    /// the named schemas it refers to.
+    pub fn body_of<T: utoipa::ToSchema>(mut self) -> Self {
+        T::schemas(&mut self.schemas);
+        self.body(T::schema())
+    }
+
+    /// An optional JSON body of type `T`.
+    pub fn optional_body_of<T: utoipa::ToSchema>(mut self) -> Self {
+        T::schemas(&mut self.schemas);
+        self.optional_body(T::schema())
     }
 
     /// An optional JSON body.
@@ -196,8 +214,8 @@ pub fn token_schema() -> RefOr<Schema> {
     }))
 }
 
-/// `fields`, `limit`, `offset`, `order` and `q` of a hand-written list
-/// route.
+/// `fields`, `limit`, `offset` and `order` of a hand-written list route
+/// (its filters come with [`Doc::params`]).
 pub fn list_basics() -> Vec<Parameter> {
     vec![
         query_param(
@@ -220,7 +238,6 @@ pub fn list_basics() -> Vec<Parameter> {
             json!({"type": "string"}),
             "Sort column, `-column` for descending.",
         ),
-        query_param("q", json!({"type": "string"}), "Search text."),
     ]
 }
 
@@ -734,6 +751,11 @@ pub fn document(routes: &[RouteDoc], namespace: Option<Namespace>) -> OpenApi {
     {
         for meta in &route.doc.components {
             add_components(meta, &mut schemas);
+        }
+        for (name, schema) in &route.doc.schemas {
+            schemas
+                .entry(name.clone())
+                .or_insert_with(|| schema.clone());
         }
         if let Some(tag) = &route.doc.tag
             && !tags.contains(tag)

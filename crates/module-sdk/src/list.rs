@@ -100,8 +100,21 @@ impl<'de> Deserialize<'de> for OneOrMany {
     }
 }
 
+/// Described as one string in OpenAPI documents (`id=a`); `id[]=a&id[]=b`
+/// (qs syntax, which OpenAPI has no style for) is accepted too.
+impl utoipa::PartialSchema for OneOrMany {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some("One value, or several as `key[]=a&key[]=b`."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for OneOrMany {}
+
 /// Date operators: `created_at[$gt]=…` and friends. A bare value means `$eq`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DateFilter {
     #[serde(rename = "$eq")]

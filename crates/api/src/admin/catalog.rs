@@ -7,7 +7,7 @@
 use actix_web::{HttpResponse, web};
 use stheno_core_flows::product;
 use stheno_framework::Container;
-use stheno_http::openapi::{Doc, RouteSet, any_object};
+use stheno_http::openapi::{Doc, RouteSet};
 use stheno_http::{ApiResult, Body, RetrieveQuery};
 use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::entity::ServiceOf;
@@ -32,7 +32,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Add and remove a collection's products")
             .tag("Collections")
             .fields()
-            .body(any_object())
+            .body_of::<LinkBatch>()
             .record("collection", ProductCollection::META),
     )
     .post(
@@ -41,7 +41,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Add and remove a category's products")
             .tag("Product Categories")
             .fields()
-            .body(any_object())
+            .body_of::<LinkBatch>()
             .record("product_category", ProductCategory::META),
     );
 }

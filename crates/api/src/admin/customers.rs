@@ -23,7 +23,7 @@ use stheno_customer::{
     UpdateCustomerGroup,
 };
 use stheno_framework::Container;
-use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics};
+use stheno_http::openapi::{self, Doc, RouteSet, any_object};
 use stheno_http::{ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
@@ -44,7 +44,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Create a customer")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<CustomerBody>()
             .record("customer", Customer::META),
     )
     .post(
@@ -53,7 +53,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Update a customer")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<UpdateCustomerBody>()
             .record("customer", Customer::META),
     )
     .post(
@@ -62,7 +62,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Add and remove a customer's groups")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<LinkBatch>()
             .record("customer", Customer::META),
     )
     .get(
@@ -70,7 +70,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         list_addresses,
         Doc::new("List a customer's addresses")
             .tag("Customers")
-            .queries(list_basics())
+            .queries(openapi::list_params(CustomerAddress::META, true))
             .page("addresses", CustomerAddress::META),
     )
     .post(
@@ -79,7 +79,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Add an address")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<AddressInput>()
             .record("customer", Customer::META),
     )
     .get(
@@ -96,7 +96,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Update an address")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<AddressInput>()
             .record("customer", Customer::META),
     )
     .delete(
@@ -112,7 +112,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Create a customer group")
             .tag("Customer Groups")
             .fields()
-            .body(any_object())
+            .body_of::<GroupBody>()
             .record("customer_group", CustomerGroup::META),
     )
     .post(
@@ -121,7 +121,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Add and remove a group's customers")
             .tag("Customer Groups")
             .fields()
-            .body(any_object())
+            .body_of::<LinkBatch>()
             .record("customer_group", CustomerGroup::META),
     );
     crud::admin::<Customers>(r, "/customers");
@@ -201,7 +201,7 @@ async fn create_customer(
 
 /// Changes an admin may make to a customer (`null` clears): not
 /// `has_account`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateCustomerBody {
     #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]
@@ -245,7 +245,7 @@ async fn update_customer(
 }
 
 /// What a request may set on a new group: the admin is `created_by`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct GroupBody {
     name: String,

@@ -25,7 +25,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
 }
 
 /// `{add?: [ids], remove?: [ids]}` of link batch routes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LinkBatch {
     #[serde(default)]
@@ -35,7 +35,7 @@ pub(crate) struct LinkBatch {
 }
 
 /// `{create?: [...], update?: [{id, ...}], delete?: [ids]}` of batch routes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Batch {
     #[serde(default)]

@@ -35,6 +35,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("List products")
             .tag("Products")
             .queries(list_basics())
+            .params::<AdminProductParams>()
             .page("products", Product::META),
     )
     .post(
@@ -43,7 +44,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Create a product")
             .tag("Products")
             .fields()
-            .body(any_object())
+            .body_of::<CreateProductInput>()
             .record("product", Product::META),
     )
     .post(
@@ -51,7 +52,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         batch,
         Doc::new("Create, update and delete products")
             .tag("Products")
-            .body(any_object())
+            .body_of::<Batch>()
             .response(200, "OK", any_object()),
     )
     .get(
@@ -68,7 +69,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Update a product")
             .tag("Products")
             .fields()
-            .body(any_object())
+            .body_of::<UpdateProductInput>()
             .record("product", Product::META),
     )
     .delete(
@@ -82,6 +83,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("List a product's variants")
             .tag("Products")
             .queries(list_basics())
+            .params::<VariantParams>()
             .page("variants", ProductVariant::META),
     )
     .post(
@@ -90,7 +92,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Create a variant")
             .tag("Products")
             .fields()
-            .body(any_object())
+            .body_of::<CreateVariantInput>()
             .record("product", Product::META),
     )
     .post(
@@ -98,7 +100,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         batch_variants,
         Doc::new("Create, update and delete variants")
             .tag("Products")
-            .body(any_object())
+            .body_of::<Batch>()
             .response(200, "OK", any_object()),
     )
     .get(
@@ -115,7 +117,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Update a variant")
             .tag("Products")
             .fields()
-            .body(any_object())
+            .body_of::<UpdateVariantInput>()
             .record("product", Product::META),
     )
     .delete(
@@ -130,7 +132,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         list_product_options,
         Doc::new("List a product's options")
             .tag("Products")
-            .queries(list_basics())
+            .fields()
             .page("product_options", ProductOption::META),
     )
     .post(
@@ -138,30 +140,45 @@ pub(super) fn configure(r: &mut RouteSet) {
         batch_product_options,
         Doc::new("Link and unlink a product's options")
             .tag("Products")
-            .body(any_object())
+            .body_of::<LinkBatch>()
             .response(200, "OK", any_object()),
     );
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AdminProductParams {
     q: Option<String>,
+    #[param(inline)]
     id: Option<OneOrMany>,
+    #[param(inline)]
     title: Option<OneOrMany>,
+    #[param(inline)]
     handle: Option<OneOrMany>,
     #[serde(default, deserialize_with = "one_or_many_status")]
+    #[param(value_type = Option<ProductStatus>, inline)]
     status: Option<Vec<ProductStatus>>,
+    #[param(inline)]
     option_id: Option<OneOrMany>,
+    #[param(inline)]
     option_value_id: Option<OneOrMany>,
     is_giftcard: Option<bool>,
+    #[param(inline)]
     category_id: Option<OneOrMany>,
+    #[param(inline)]
     collection_id: Option<OneOrMany>,
+    #[param(inline)]
     tag_id: Option<OneOrMany>,
+    #[param(inline)]
     type_id: Option<OneOrMany>,
+    #[param(inline)]
     external_id: Option<OneOrMany>,
+    #[param(inline, style = DeepObject, explode)]
     created_at: Option<DateFilter>,
+    #[param(inline, style = DeepObject, explode)]
     updated_at: Option<DateFilter>,
+    #[param(inline, style = DeepObject, explode)]
     deleted_at: Option<DateFilter>,
 }
 
@@ -307,15 +324,20 @@ async fn batch(
     })))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct VariantParams {
     q: Option<String>,
+    #[param(inline)]
     id: Option<OneOrMany>,
+    #[param(inline)]
     sku: Option<OneOrMany>,
     manage_inventory: Option<bool>,
     allow_backorder: Option<bool>,
+    #[param(inline, style = DeepObject, explode)]
     created_at: Option<DateFilter>,
+    #[param(inline, style = DeepObject, explode)]
     updated_at: Option<DateFilter>,
 }
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use stheno_core_flows::accounts::{self, AcceptInvite};
 use stheno_core_flows::user as user_flows;
 use stheno_framework::Container;
-use stheno_http::openapi::{Doc, RouteSet, any_object};
+use stheno_http::openapi::{Doc, RouteSet};
 use stheno_http::{ApiError, ApiResult, Authenticated, Body, RetrieveQuery};
 use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
@@ -64,7 +64,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Invite a user")
             .tag("Invites")
             .fields()
-            .body(any_object())
+            .body_of::<CreateInviteInput>()
             .record("invite", Invite::META),
     )
     .post(
@@ -73,7 +73,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Accept an invite")
             .tag("Invites")
             .public()
-            .body(any_object())
+            .body_of::<AcceptBody>()
             .record("user", User::META),
     )
     .post(
@@ -185,7 +185,7 @@ struct AcceptQuery {
     token: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AcceptBody {
     email: Option<String>,

@@ -23,6 +23,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("List workflow executions")
             .tag("Workflows Executions")
             .queries(list_basics())
+            .params::<ExecutionParams>()
             .response(
                 200,
                 "OK",
@@ -64,7 +65,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         run,
         Doc::new("Run a workflow")
             .tag("Workflows Executions")
-            .optional_body(any_object())
+            .optional_body_of::<RunBody>()
             .response(200, "OK", any_object()),
     )
     .post(
@@ -72,7 +73,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         step_success,
         Doc::new("Complete an async step")
             .tag("Workflows Executions")
-            .body(any_object())
+            .body_of::<StepBody>()
             .response(200, "OK", any_object()),
     )
     .post(
@@ -80,16 +81,20 @@ pub(crate) fn configure(r: &mut RouteSet) {
         step_failure,
         Doc::new("Fail an async step")
             .tag("Workflows Executions")
-            .body(any_object())
+            .body_of::<StepBody>()
             .response(200, "OK", any_object()),
     );
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ExecutionParams {
+    #[param(inline)]
     workflow_id: Option<OneOrMany>,
+    #[param(inline)]
     transaction_id: Option<OneOrMany>,
+    #[param(inline)]
     state: Option<OneOrMany>,
 }
 
@@ -241,7 +246,7 @@ async fn retrieve_by_transaction(
     Ok(HttpResponse::Ok().json(json!({ "workflow_execution": wire(&execution, retention(&c)) })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RunBody {
     #[serde(default)]
@@ -273,7 +278,7 @@ async fn run(
     Ok(acknowledgement(&workflow_id, &outcome))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StepBody {
     transaction_id: String,
@@ -285,7 +290,7 @@ struct StepBody {
     action: Option<StepAction>,
 }
 
-#[derive(Debug, Deserialize, PartialEq)]
+#[derive(Debug, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum StepAction {
     Invoke,

@@ -4,7 +4,7 @@
 
 use std::future::{Ready, ready};
 use stheno_customer::models::{Customer, CustomerAddress};
-use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics};
+use stheno_http::openapi::{self, Doc, RouteSet, any_object};
 use stheno_module_sdk::entity::Entity as _;
 
 use actix_web::dev::Payload;
@@ -36,7 +36,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Register a customer")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<CustomerBody>()
             .record("customer", Customer::META),
     )
     .get(
@@ -53,7 +53,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Update the logged-in customer")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<UpdateMe>()
             .record("customer", Customer::META),
     )
     .get(
@@ -61,7 +61,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         list_addresses,
         Doc::new("List the customer's addresses")
             .tag("Customers")
-            .queries(list_basics())
+            .queries(openapi::list_params(CustomerAddress::META, false))
             .page("addresses", CustomerAddress::META),
     )
     .post(
@@ -70,7 +70,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Add an address")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<AddressInput>()
             .record("customer", Customer::META),
     )
     .get(
@@ -87,7 +87,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Update an address")
             .tag("Customers")
             .fields()
-            .body(any_object())
+            .body_of::<AddressInput>()
             .record("customer", Customer::META),
     )
     .delete(
@@ -183,7 +183,7 @@ async fn me(c: web::Data<Container>, id: CustomerId, q: RetrieveQuery) -> ApiRes
     customer_response(&c, &id.0, &q.selection(STORE_CUSTOMER_FIELDS)?).await
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateMe {
     #[serde(default, deserialize_with = "stheno_module_sdk::input::nullable")]

@@ -21,6 +21,7 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("List published products")
             .tag("Products")
             .queries(list_basics())
+            .params::<StoreProductParams>()
             .page("products", Product::META),
     )
     .get(
@@ -36,22 +37,35 @@ pub(super) fn configure(r: &mut RouteSet) {
 /// Filters a storefront may use. Pricing and sales-channel context
 /// parameters are accepted so Medusa's SDK calls validate; they have no
 /// effect until the pricing and sales-channel modules exist.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct StoreProductParams {
     q: Option<String>,
+    #[param(inline)]
     id: Option<OneOrMany>,
+    #[param(inline)]
     title: Option<OneOrMany>,
+    #[param(inline)]
     handle: Option<OneOrMany>,
+    #[param(inline)]
     option_id: Option<OneOrMany>,
+    #[param(inline)]
     option_value_id: Option<OneOrMany>,
     is_giftcard: Option<bool>,
+    #[param(inline)]
     category_id: Option<OneOrMany>,
+    #[param(inline)]
     collection_id: Option<OneOrMany>,
+    #[param(inline)]
     tag_id: Option<OneOrMany>,
+    #[param(inline)]
     type_id: Option<OneOrMany>,
+    #[param(inline)]
     external_id: Option<OneOrMany>,
+    #[param(inline, style = DeepObject, explode)]
     created_at: Option<DateFilter>,
+    #[param(inline, style = DeepObject, explode)]
     updated_at: Option<DateFilter>,
     // Pricing and sales-channel context: validated, not used yet.
     #[allow(dead_code)]
@@ -63,6 +77,7 @@ pub(crate) struct StoreProductParams {
     #[allow(dead_code)]
     cart_id: Option<String>,
     #[allow(dead_code)]
+    #[param(inline)]
     sales_channel_id: Option<OneOrMany>,
 }
 

@@ -142,6 +142,15 @@ async fn the_documents_are_openapi_3_1_with_security_schemes() {
                 .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
                 .collect();
             assert_eq!(declared, in_path, "{method} {path}");
+            let mut seen = BTreeSet::new();
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let key = (p["name"].to_string(), p["in"].to_string());
+                assert!(
+                    seen.insert(key),
+                    "{method} {path}: parameter {} twice",
+                    p["name"]
+                );
+            }
         }
     }
 
@@ -229,6 +238,33 @@ async fn generated_entities_are_described_from_their_metadata() {
         page["properties"]["product_tags"]["items"]["$ref"],
         "#/components/schemas/product_tag"
     );
+}
+
+#[actix_web::test]
+async fn hand_written_bodies_are_described_by_their_types() {
+    let app = TestApp::new().await.unwrap();
+    let all = app.get("/openapi.json").await.body;
+    let body = |method: &str, path: &str| {
+        all["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"].clone()
+    };
+    let create = body("post", "/admin/products");
+    assert_eq!(create["required"], serde_json::json!(["title"]));
+    assert_eq!(create["additionalProperties"], false);
+    assert_eq!(
+        create["properties"]["variants"]["items"]["$ref"],
+        "#/components/schemas/CreateVariantInput"
+    );
+    let variant = &all["components"]["schemas"]["CreateVariantInput"];
+    assert!(variant["properties"]["options"].is_object(), "{variant}");
+    let status = &all["components"]["schemas"]["ProductStatus"];
+    assert_eq!(
+        status["enum"],
+        serde_json::json!(["draft", "proposed", "published", "rejected"])
+    );
+    let address = body("post", "/store/customers/me/addresses");
+    assert!(address["properties"]["address_1"].is_object(), "{address}");
+    let batch = body("post", "/admin/products/{id}/options/batch");
+    assert!(batch["properties"]["add"].is_object(), "{batch}");
 }
 
 fn collect_refs(v: &Value, out: &mut Vec<String>) {

@@ -66,7 +66,7 @@ type Nullable<T> = Option<Option<T>>;
 /// for [`CustomerModule::create_address`] (absent = empty) and
 /// [`CustomerModule::update_address`] (absent = keep, `null` = clear). The
 /// owner comes from the route, never from the body.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     #[serde(
@@ -144,6 +144,7 @@ pub struct AddressInput {
         deserialize_with = "stheno_module_sdk::input::nullable",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<Object>)]
     pub metadata: Nullable<Value>,
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `{ "id": "…" }`, how Medusa bodies reference existing entities
 /// (`tags: [{id}]`, `categories: [{id}]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdRef {
     pub id: String,

@@ -44,6 +44,7 @@ pub mod prefix {
     Deserialize,
     AsExpression,
     FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]

@@ -65,7 +65,7 @@ impl Default for UserOptions {
 
 /// An invite to create (`POST /admin/invites`): the token and its expiry
 /// are the module's to choose.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInviteInput {
     pub email: String,

@@ -25,7 +25,7 @@ use crate::sql::{string_to_array, substr};
 
 /// `POST /admin/product-categories`. `handle` defaults to the kebab-cased
 /// name; without `rank` the category goes after its last sibling.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCategoryInput {
     pub name: String,
@@ -64,7 +64,7 @@ impl CreateCategoryInput {
 /// `POST /admin/product-categories/:id`. Setting `parent_category_id` moves
 /// the category with its subtree (`null` makes it a root); `rank` moves it
 /// among its siblings.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategoryInput {
     pub name: Option<String>,

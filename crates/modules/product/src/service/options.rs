@@ -24,7 +24,7 @@ use crate::schema::{
 /// `POST /admin/product-options`: a global option (`is_exclusive` defaults
 /// to `false`). Values are ranked in array order unless `ranks` says
 /// otherwise.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOptionInput {
     pub title: String,
@@ -53,7 +53,7 @@ impl CreateOptionInput {
 /// `POST /admin/product-options/:id`. `values` replaces the value list:
 /// values kept by text keep their id, new ones are created, missing ones
 /// are soft-deleted.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOptionInput {
     pub title: Option<String>,
@@ -68,7 +68,7 @@ pub struct UpdateOptionInput {
 }
 
 /// `POST /admin/product-options/:id/values/:value_id`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOptionValueInput {
     pub value: Option<String>,

@@ -119,7 +119,7 @@ impl EntityFilter for ProductListFilter {
 
 /// An image in a product create or update: `rank` defaults to the array
 /// index. On update, `id` keeps an existing image.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageInput {
     pub id: Option<String>,
@@ -142,7 +142,7 @@ impl ImageInput {
 /// An option in a product create: either a new option (`title` and
 /// `values`; exclusive to the product unless `is_exclusive: false`) or a
 /// link to an existing one (`id`, optionally limited to `value_ids`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductOptionInput {
     pub id: Option<String>,
@@ -178,7 +178,7 @@ impl ProductOptionInput {
 
 /// `POST /admin/products`. Only `title` is required; `handle` defaults to
 /// the kebab-cased title, `status` to draft, `thumbnail` to the first image.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductInput {
     pub title: String,
@@ -227,7 +227,7 @@ impl CreateProductInput {
 /// a nullable field. `images`, `tags`, `categories` and `option_ids`
 /// replace the current set; `variants` upserts (with `id`: update, without:
 /// create, not listed: soft-deleted).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductInput {
     pub title: Option<String>,

@@ -22,7 +22,7 @@ use crate::schema::{product_variant, product_variant_option};
 
 /// `POST /admin/products/:id/variants` (and `variants[]` of a product
 /// create). `options` maps option titles of the product to values.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVariantInput {
     pub title: String,
@@ -73,7 +73,7 @@ impl CreateVariantInput {
 
 /// `POST /admin/products/:id/variants/:variant_id`. Fields that may be
 /// cleared take `null`; `options` replaces the variant's option values.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVariantInput {
     pub title: Option<String>,
@@ -178,7 +178,7 @@ pub struct UpdateVariantInput {
 
 /// One entry of `variants` in a product update: with `id` the variant is
 /// updated, without it one is created (then `title` is required).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpsertVariantInput {
     pub id: Option<String>,
