@@ -3,7 +3,8 @@
 //! `customer`) and any configured provider (http-api.md §1.4).
 
 use std::collections::HashMap;
-use stheno_http::openapi::{Doc, RouteSet, any_object, token_schema};
+use stheno_http::openapi::utoipa::openapi::{RefOr, Schema};
+use stheno_http::openapi::{Doc, RouteSet, schema, token_schema};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -16,6 +17,18 @@ use stheno_http::{ApiError, ApiResult, AuthContext, AuthState, Authenticated, Bo
 use stheno_module_sdk::Error;
 use stheno_module_sdk::events::Event;
 
+/// What a provider reads from a body: `emailpass` takes `email` and
+/// `password`; other providers take their own fields.
+fn credentials() -> RefOr<Schema> {
+    schema(json!({
+        "type": "object",
+        "properties": {
+            "email": {"type": "string"},
+            "password": {"type": "string"},
+        },
+    }))
+}
+
 pub(crate) fn configure(r: &mut RouteSet) {
     // Literal paths first: actix matches in registration order.
     r.post(
@@ -24,14 +37,23 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Turn a token into a session cookie")
             .tag("Auth")
             .requires(&["jwt_token"])
-            .response(200, "OK", any_object()),
+            .response(
+                200,
+                "The session is set; the token's auth context",
+                schema(json!({"type": "object", "properties": {"user": {"type": "object"}}, "required": ["user"]})),
+            ),
     )
     .delete(
         "/session",
         delete_session,
         Doc::new("Log out: end the session")
             .tag("Auth")
-            .response(200, "OK", any_object()),
+            .requires(&["cookie_auth"])
+            .response(
+                200,
+                "Logged out",
+                schema(json!({"type": "object", "properties": {"success": {"type": "boolean"}}, "required": ["success"]})),
+            ),
     )
     .post(
         "/token/refresh",
@@ -46,14 +68,29 @@ pub(crate) fn configure(r: &mut RouteSet) {
         providers,
         Doc::new("List an actor type's auth providers")
             .tag("Auth")
-            .response(200, "OK", any_object()),
+            .response(
+                200,
+                "OK",
+                schema(json!({
+                    "type": "object",
+                    "properties": {"providers": {"type": "array", "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "identifier": {"type": "string"},
+                            "display_name": {"type": "string"},
+                        },
+                    }}},
+                    "required": ["providers"],
+                })),
+            ),
     )
     .post(
         "/{actor}/{provider}/register",
         register,
         Doc::new("Register an identity")
             .tag("Auth")
-            .body(any_object())
+            .body(credentials())
             .response(200, "A token", token_schema()),
     )
     .post(
@@ -69,8 +106,13 @@ pub(crate) fn configure(r: &mut RouteSet) {
         update,
         Doc::new("Update an identity's secret with a reset token")
             .tag("Auth")
-            .body(any_object())
-            .response(200, "OK", any_object()),
+            .requires(&["jwt_token"])
+            .body(credentials())
+            .response(
+                200,
+                "Updated",
+                schema(json!({"type": "object", "properties": {"success": {"type": "boolean"}}, "required": ["success"]})),
+            ),
     )
     .get(
         "/{actor}/{provider}/callback",
@@ -84,7 +126,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         callback,
         Doc::new("A provider's callback")
             .tag("Auth")
-            .optional_body(any_object())
+            .optional_body(credentials())
             .response(200, "A token", token_schema()),
     )
     .get(
@@ -99,7 +141,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         login,
         Doc::new("Log in")
             .tag("Auth")
-            .optional_body(any_object())
+            .optional_body(credentials())
             .response(200, "A token", token_schema()),
     );
 }

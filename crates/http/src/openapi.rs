@@ -255,6 +255,43 @@ pub fn page_schema(plural: &str, item: Value) -> RefOr<Schema> {
     }))
 }
 
+/// `{created: [item], updated: [item], deleted: {ids, object, deleted}}`:
+/// what Medusa's batch routes answer.
+pub fn batch_schema(item: Value) -> RefOr<Schema> {
+    schema(json!({
+        "type": "object",
+        "properties": {
+            "created": { "type": "array", "items": item.clone() },
+            "updated": { "type": "array", "items": item },
+            "deleted": {
+                "type": "object",
+                "properties": {
+                    "ids": { "type": "array", "items": { "type": "string" } },
+                    "object": { "type": "string" },
+                    "deleted": { "type": "boolean" },
+                },
+                "required": ["ids", "object", "deleted"],
+            },
+        },
+        "required": ["created", "updated", "deleted"],
+    }))
+}
+
+/// `{id, object, deleted: true, parent}`: a nested delete, answered with
+/// the parent record.
+pub fn deleted_with_parent_schema(parent: Value) -> RefOr<Schema> {
+    schema(json!({
+        "type": "object",
+        "properties": {
+            "id": { "type": "string" },
+            "object": { "type": "string" },
+            "deleted": { "type": "boolean" },
+            "parent": parent,
+        },
+        "required": ["id", "object", "deleted", "parent"],
+    }))
+}
+
 /// Medusa's delete answer.
 pub fn deleted_schema() -> RefOr<Schema> {
     schema(json!({

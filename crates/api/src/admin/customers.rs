@@ -23,7 +23,7 @@ use stheno_customer::{
     UpdateCustomerGroup,
 };
 use stheno_framework::Container;
-use stheno_http::openapi::{self, Doc, RouteSet, any_object};
+use stheno_http::openapi::{self, Doc, RouteSet, deleted_with_parent_schema, reference};
 use stheno_http::{ApiResult, Authenticated, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::entity::Entity as _;
 use stheno_module_sdk::graph::{FieldsConfig, QueryContext};
@@ -104,7 +104,13 @@ pub(crate) fn configure(r: &mut RouteSet) {
         delete_address,
         Doc::new("Delete an address")
             .tag("Customers")
-            .response(200, "Deleted", any_object()),
+            .fields()
+            .uses(Customer::META)
+            .response(
+                200,
+                "Deleted, with the customer",
+                deleted_with_parent_schema(reference("customer")),
+            ),
     )
     .post(
         "/customer-groups",

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde_json::json;
 use stheno_core_flows::product::{self, BatchInput, BatchOutput, NewVariant, Update};
 use stheno_framework::Container;
-use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics};
+use stheno_http::openapi::{
+    Doc, RouteSet, batch_schema, deleted_with_parent_schema, list_basics, reference,
+};
 use stheno_http::{ApiResult, Body, ListQuery, RetrieveQuery, response};
 use stheno_module_sdk::Error;
 use stheno_module_sdk::entity::Entity as _;
@@ -53,7 +55,8 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Create, update and delete products")
             .tag("Products")
             .body_of::<Batch>()
-            .response(200, "OK", any_object()),
+            .uses(Product::META)
+            .response(200, "OK", batch_schema(reference("product"))),
     )
     .get(
         "/products/{id}",
@@ -101,7 +104,8 @@ pub(super) fn configure(r: &mut RouteSet) {
         Doc::new("Create, update and delete variants")
             .tag("Products")
             .body_of::<Batch>()
-            .response(200, "OK", any_object()),
+            .uses(ProductVariant::META)
+            .response(200, "OK", batch_schema(reference("product_variant"))),
     )
     .get(
         "/products/{id}/variants/{variant_id}",
@@ -125,7 +129,13 @@ pub(super) fn configure(r: &mut RouteSet) {
         delete_variant,
         Doc::new("Delete a variant")
             .tag("Products")
-            .response(200, "Deleted", any_object()),
+            .fields()
+            .uses(Product::META)
+            .response(
+                200,
+                "Deleted, with the product",
+                deleted_with_parent_schema(reference("product")),
+            ),
     )
     .get(
         "/products/{id}/options",
@@ -140,8 +150,9 @@ pub(super) fn configure(r: &mut RouteSet) {
         batch_product_options,
         Doc::new("Link and unlink a product's options")
             .tag("Products")
+            .fields()
             .body_of::<LinkBatch>()
-            .response(200, "OK", any_object()),
+            .record("product", Product::META),
     );
 }
 

@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use stheno_framework::Container;
-use stheno_http::openapi::{Doc, RouteSet, any_object, list_basics, page_schema};
+use stheno_http::openapi::utoipa::openapi::{RefOr, Schema};
+use stheno_http::openapi::{Doc, RouteSet, list_basics, page_schema, schema};
 use stheno_http::{ApiResult, Body, ListQuery};
 use stheno_module_sdk::Error;
 use stheno_module_sdk::list::OneOrMany;
@@ -15,6 +16,60 @@ use stheno_workflow_sdk::{
     Execution, ExecutionFilter, StepState, TransactionState, WorkflowNotification, WorkflowOutcome,
 };
 use tokio::sync::broadcast::{Receiver, error::RecvError};
+
+/// Medusa's `workflow_execution` record.
+fn execution_schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "workflow_id": {"type": "string"},
+            "transaction_id": {"type": "string"},
+            "run_id": {"type": "string"},
+            "state": {"type": "string"},
+            "retention_time": {"type": "integer"},
+            "execution": {"type": "object"},
+            "context": {"type": "object"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "deleted_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+        "required": ["id", "workflow_id", "transaction_id", "state", "execution", "context"],
+    })
+}
+
+fn one_execution() -> RefOr<Schema> {
+    schema(json!({
+        "type": "object",
+        "properties": {"workflow_execution": execution_schema()},
+        "required": ["workflow_execution"],
+    }))
+}
+
+fn acknowledgement_schema() -> RefOr<Schema> {
+    schema(json!({
+        "type": "object",
+        "properties": {"acknowledgement": {
+            "type": "object",
+            "properties": {
+                "transactionId": {"type": "string"},
+                "workflowId": {"type": "string"},
+                "hasFinished": {"type": "boolean"},
+                "hasFailed": {"type": "boolean"},
+            },
+            "required": ["transactionId", "workflowId", "hasFinished", "hasFailed"],
+        }},
+        "required": ["acknowledgement"],
+    }))
+}
+
+fn success_schema() -> RefOr<Schema> {
+    schema(json!({
+        "type": "object",
+        "properties": {"success": {"type": "boolean"}},
+        "required": ["success"],
+    }))
+}
 
 pub(crate) fn configure(r: &mut RouteSet) {
     r.get(
@@ -27,7 +82,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
             .response(
                 200,
                 "OK",
-                page_schema("workflow_executions", json!({"type": "object"})),
+                page_schema("workflow_executions", execution_schema()),
             ),
     )
     .get(
@@ -35,7 +90,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         retrieve,
         Doc::new("Retrieve a workflow execution")
             .tag("Workflows Executions")
-            .response(200, "OK", any_object()),
+            .response(200, "OK", one_execution()),
     )
     // Before `{workflow_id}/{transaction_id}`, which would take
     // `subscribe` for a transaction id.
@@ -58,7 +113,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         retrieve_by_transaction,
         Doc::new("Retrieve a run by transaction id")
             .tag("Workflows Executions")
-            .response(200, "OK", any_object()),
+            .response(200, "OK", one_execution()),
     )
     .post(
         "/workflows-executions/{workflow_id}/run",
@@ -66,7 +121,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Run a workflow")
             .tag("Workflows Executions")
             .optional_body_of::<RunBody>()
-            .response(200, "OK", any_object()),
+            .response(200, "OK", acknowledgement_schema()),
     )
     .post(
         "/workflows-executions/{workflow_id}/steps/success",
@@ -74,7 +129,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Complete an async step")
             .tag("Workflows Executions")
             .body_of::<StepBody>()
-            .response(200, "OK", any_object()),
+            .response(200, "OK", success_schema()),
     )
     .post(
         "/workflows-executions/{workflow_id}/steps/failure",
@@ -82,7 +137,7 @@ pub(crate) fn configure(r: &mut RouteSet) {
         Doc::new("Fail an async step")
             .tag("Workflows Executions")
             .body_of::<StepBody>()
-            .response(200, "OK", any_object()),
+            .response(200, "OK", success_schema()),
     );
 }
 

@@ -4,7 +4,7 @@
 
 use std::future::{Ready, ready};
 use stheno_customer::models::{Customer, CustomerAddress};
-use stheno_http::openapi::{self, Doc, RouteSet, any_object};
+use stheno_http::openapi::{self, Doc, RouteSet, deleted_with_parent_schema, reference};
 use stheno_module_sdk::entity::Entity as _;
 
 use actix_web::dev::Payload;
@@ -95,7 +95,13 @@ pub(crate) fn configure(r: &mut RouteSet) {
         delete_address,
         Doc::new("Delete an address")
             .tag("Customers")
-            .response(200, "Deleted", any_object()),
+            .fields()
+            .uses(Customer::META)
+            .response(
+                200,
+                "Deleted, with the customer",
+                deleted_with_parent_schema(reference("customer")),
+            ),
     );
 }
 
