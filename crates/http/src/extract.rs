@@ -15,7 +15,7 @@ use stheno_module_sdk::graph::{FieldsConfig, Selection};
 use stheno_module_sdk::list::{OrderBy, Page};
 
 use crate::error::ApiError;
-use crate::validate::{from_value, parse_query, reject_nul};
+use crate::validate::{check_body, from_value, parse_query};
 
 /// Largest accepted body when the container does not say
 /// (`http.body_limit`, the same 1 MiB by default).
@@ -111,8 +111,7 @@ fn parse_body(bytes: &[u8], encoding: Encoding) -> Result<Value, Error> {
             "Invalid request: Expected type: 'object' for the body, got: '{got}'"
         )));
     }
-    reject_nul(&value)?;
-    crate::validate::check_metadata(&value)?;
+    check_body(&value)?;
     Ok(value)
 }
 

@@ -390,7 +390,7 @@ pub fn create_body(meta: &EntityMeta) -> RefOr<Schema> {
     let mut properties = serde_json::Map::new();
     let mut required = Vec::new();
     for c in meta.columns {
-        properties.insert(c.name.into(), input_schema(c.name, c.ty, c.nullable));
+        properties.insert(c.name.into(), column_schema(c.name, c.ty, c.nullable));
         if !c.nullable && !c.has_default {
             required.push(c.name);
         }
@@ -408,7 +408,7 @@ pub fn create_body(meta: &EntityMeta) -> RefOr<Schema> {
 pub fn update_body(meta: &EntityMeta) -> RefOr<Schema> {
     let mut properties = serde_json::Map::new();
     for c in meta.columns.iter().filter(|c| !c.immutable) {
-        properties.insert(c.name.into(), input_schema(c.name, c.ty, c.nullable));
+        properties.insert(c.name.into(), column_schema(c.name, c.ty, c.nullable));
     }
     schema(json!({
         "type": "object",
@@ -417,36 +417,11 @@ pub fn update_body(meta: &EntityMeta) -> RefOr<Schema> {
     }))
 }
 
-fn input_schema(name: &str, ty: ColumnType, nullable: bool) -> Value {
-    column_schema(name, ty, nullable)
-}
-
 /// Query parameters of a generated list route: paging, `order`, `q` where
 /// the entity is searchable, `with_deleted` where it soft-deletes, and an
 /// equality filter per text, boolean and number column.
 pub fn list_params(meta: &EntityMeta, admin: bool) -> Vec<Parameter> {
-    let mut out = vec![
-        query_param(
-            "fields",
-            json!({"type": "string"}),
-            "Columns and relations to return.",
-        ),
-        query_param(
-            "limit",
-            json!({"type": "integer", "minimum": 0}),
-            "Page size.",
-        ),
-        query_param(
-            "offset",
-            json!({"type": "integer", "minimum": 0}),
-            "Rows to skip.",
-        ),
-        query_param(
-            "order",
-            json!({"type": "string"}),
-            "Sort column, `-column` for descending.",
-        ),
-    ];
+    let mut out = list_basics();
     if !meta.searchable.is_empty() {
         out.push(query_param("q", json!({"type": "string"}), "Search text."));
     }

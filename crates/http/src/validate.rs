@@ -303,85 +303,64 @@ fn query_field(key: &str) -> String {
 /// Reject U+0000 in any string or key of `value` (PostgreSQL refuses it in
 /// `text` and `jsonb`), naming the field.
 pub fn reject_nul(value: &Value) -> Result<(), Error> {
-    fn walk(value: &Value, path: &mut Vec<String>) -> Result<(), Error> {
-        match value {
-            Value::String(s) if s.contains('\0') => Err(Error::invalid_data(if path.is_empty() {
-                format!("Invalid request: the body {NUL_NOT_ALLOWED}")
-            } else {
-                format!(
-                    "Invalid request: Value for field '{}' {NUL_NOT_ALLOWED}",
-                    path.join(", ")
-                )
-            })),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    path.push(i.to_string());
-                    walk(item, path)?;
-                    path.pop();
-                }
-                Ok(())
-            }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    if key.contains('\0') {
-                        return Err(Error::invalid_data(if path.is_empty() {
-                            format!("Invalid request: a field name {NUL_NOT_ALLOWED}")
-                        } else {
-                            format!(
-                                "Invalid request: a field name in '{}' {NUL_NOT_ALLOWED}",
-                                path.join(", ")
-                            )
-                        }));
-                    }
-                    path.push(key.clone());
-                    walk(item, path)?;
-                    path.pop();
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-    walk(value, &mut Vec::new())
+    walk(value, &mut Vec::new(), false)
 }
 
-/// Reject a `metadata` field anywhere in a body (`metadata`,
-/// `variants, 0, metadata`) that is neither an object nor `null`: Medusa's
-/// metadata is always a record. What is inside a metadata object is the
-/// caller's own and is not looked at.
-pub fn check_metadata(value: &Value) -> Result<(), Error> {
-    fn walk(value: &Value, path: &mut Vec<String>) -> Result<(), Error> {
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    path.push(i.to_string());
-                    walk(item, path)?;
-                    path.pop();
-                }
-                Ok(())
+/// What every body must be beyond its own type: no U+0000 in any string or
+/// key ([`reject_nul`]), and a `metadata` field anywhere (`metadata`,
+/// `variants, 0, metadata`) an object or `null` — Medusa's metadata is
+/// always a record. What is inside a metadata object is the caller's own:
+/// only NULs are refused there.
+pub fn check_body(value: &Value) -> Result<(), Error> {
+    walk(value, &mut Vec::new(), true)
+}
+
+fn walk(value: &Value, path: &mut Vec<String>, metadata: bool) -> Result<(), Error> {
+    match value {
+        Value::String(s) if s.contains('\0') => Err(Error::invalid_data(if path.is_empty() {
+            format!("Invalid request: the body {NUL_NOT_ALLOWED}")
+        } else {
+            format!(
+                "Invalid request: Value for field '{}' {NUL_NOT_ALLOWED}",
+                path.join(", ")
+            )
+        })),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                walk(item, path, metadata)?;
+                path.pop();
             }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    path.push(key.clone());
-                    if key == "metadata" {
-                        if !(item.is_object() || item.is_null()) {
-                            return Err(Error::invalid_data(format!(
-                                "Invalid request: Expected type: 'object' for field '{}', got: '{}'",
-                                path.join(", "),
-                                render(item)
-                            )));
-                        }
-                    } else {
-                        walk(item, path)?;
-                    }
-                    path.pop();
-                }
-                Ok(())
-            }
-            _ => Ok(()),
+            Ok(())
         }
+        Value::Object(map) => {
+            for (key, item) in map {
+                if key.contains('\0') {
+                    return Err(Error::invalid_data(if path.is_empty() {
+                        format!("Invalid request: a field name {NUL_NOT_ALLOWED}")
+                    } else {
+                        format!(
+                            "Invalid request: a field name in '{}' {NUL_NOT_ALLOWED}",
+                            path.join(", ")
+                        )
+                    }));
+                }
+                path.push(key.clone());
+                let is_metadata = metadata && key == "metadata";
+                if is_metadata && !(item.is_object() || item.is_null()) {
+                    return Err(Error::invalid_data(format!(
+                        "Invalid request: Expected type: 'object' for field '{}', got: '{}'",
+                        path.join(", "),
+                        render(item)
+                    )));
+                }
+                walk(item, path, metadata && !is_metadata)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
-    walk(value, &mut Vec::new())
 }
 
 #[cfg(test)]

@@ -379,3 +379,30 @@ async fn route_kit_errors() {
         json!({"type": "invalid_data", "message": "Order field nope is not valid"})
     );
 }
+
+/// A custom module's routes are in the OpenAPI document like the built-in
+/// ones, described from the `Brand` entity.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_brand_routes_are_in_the_openapi_document() {
+    let app = app().await;
+    let doc = app.get("/openapi.json").await.body;
+    for (path, method) in [
+        ("/admin/brands", "get"),
+        ("/admin/brands", "post"),
+        ("/admin/brands/{id}", "delete"),
+        ("/store/brands/{id}", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is missing"
+        );
+    }
+    let brand = &doc["components"]["schemas"]["brand"]["properties"];
+    assert_eq!(brand["name"]["type"], "string");
+    let create = &doc["paths"]["/admin/brands"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(create["required"], json!(["name"]));
+    let store = app.get("/openapi/store.json").await.body;
+    assert!(store["paths"]["/store/brands"]["get"].is_object());
+    assert!(store["paths"]["/admin/brands"].is_null());
+}
