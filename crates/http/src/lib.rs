@@ -15,6 +15,7 @@
 //! - [`response`]: list/retrieve/delete envelopes.
 
 pub mod auth;
+pub mod doc;
 pub mod error;
 pub mod extract;
 pub mod middleware;
@@ -26,9 +27,10 @@ pub mod server;
 pub mod validate;
 
 pub use auth::{AuthContext, AuthState, Authenticated, MaybeAuthenticated};
+pub use doc::Doc;
 pub use error::{ApiError, ApiResult};
 pub use extract::{Body, ListQuery, NoFilters, RetrieveQuery};
-pub use openapi::{Doc, RouteSet};
+pub use routes::RouteSet;
 pub use routes::{Namespace, RequestHook, Routes};
 
 #[doc(hidden)]

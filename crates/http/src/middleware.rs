@@ -124,7 +124,7 @@ fn medusa_error<B>(req: &HttpRequest, res: &HttpResponse<B>) -> Option<HttpRespo
     let Some(err) = res.error() else {
         // A resource's default answer to a method it has no route for.
         return (status == StatusCode::METHOD_NOT_ALLOWED)
-            .then(|| crate::server::express_not_found(req));
+            .then(|| crate::response::express_not_found(req));
     };
     if is_json(res) {
         return None;

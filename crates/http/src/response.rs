@@ -1,6 +1,6 @@
 //! Medusa's response envelopes.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value, json};
 use stheno_module_sdk::graph::Record;
 use stheno_module_sdk::list::Page;
@@ -35,4 +35,12 @@ pub fn deleted_with_parent(id: &str, object: &str, parent: Record) -> HttpRespon
     let mut body = json!({ "id": id, "object": object, "deleted": true });
     body["parent"] = Value::Object(parent);
     HttpResponse::Ok().json(body)
+}
+
+/// Express's 404 for a path and method no route serves.
+pub(crate) fn express_not_found(req: &HttpRequest) -> HttpResponse {
+    let text = format!("Cannot {} {}", req.method(), req.path());
+    HttpResponse::NotFound()
+        .content_type("text/html; charset=utf-8")
+        .body(text)
 }

@@ -31,7 +31,11 @@
 //! customer when one is authenticated; each namespace has its own CORS
 //! origins.
 
-use crate::openapi::RouteSet;
+use actix_web::http::Method;
+use actix_web::web::{self, ServiceConfig};
+use actix_web::{FromRequest, Handler, Responder};
+
+use crate::doc::Doc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Namespace {
@@ -154,4 +158,115 @@ macro_rules! register_hook {
             }
         }
     };
+}
+
+/// One documented route.
+#[derive(Clone)]
+pub struct RouteDoc {
+    pub namespace: Namespace,
+    pub method: Method,
+    /// The full path (`/admin/products/{id}`).
+    pub path: String,
+    pub doc: Doc,
+}
+
+/// Where a [`Routes`] set adds its routes: each one mounted on the server
+/// and described in the OpenAPI document by the same call.
+pub struct RouteSet<'a> {
+    namespace: Namespace,
+    cfg: Option<&'a mut ServiceConfig>,
+    docs: Vec<RouteDoc>,
+}
+
+impl<'a> RouteSet<'a> {
+    /// Routes mounted on `cfg` (a namespace's scope).
+    pub fn mount(namespace: Namespace, cfg: &'a mut ServiceConfig) -> Self {
+        Self {
+            namespace,
+            cfg: Some(cfg),
+            docs: Vec::new(),
+        }
+    }
+
+    /// Routes only described, for the document.
+    pub fn describe(namespace: Namespace) -> RouteSet<'static> {
+        RouteSet {
+            namespace,
+            cfg: None,
+            docs: Vec::new(),
+        }
+    }
+
+    /// The namespace the routes are added to.
+    pub fn namespace(&self) -> Namespace {
+        self.namespace
+    }
+
+    /// The routes added so far.
+    pub fn into_docs(self) -> Vec<RouteDoc> {
+        self.docs
+    }
+
+    /// `GET path`.
+    pub fn get<F, Args>(&mut self, path: &str, handler: F, doc: Doc) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, web::get().to(handler), doc)
+    }
+
+    /// `POST path`.
+    pub fn post<F, Args>(&mut self, path: &str, handler: F, doc: Doc) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, web::post().to(handler), doc)
+    }
+
+    /// `DELETE path`.
+    pub fn delete<F, Args>(&mut self, path: &str, handler: F, doc: Doc) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::DELETE, path, web::delete().to(handler), doc)
+    }
+
+    fn add(&mut self, method: Method, path: &str, route: actix_web::Route, doc: Doc) -> &mut Self {
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            cfg.route(path, route);
+        }
+        self.docs.push(RouteDoc {
+            namespace: self.namespace,
+            method,
+            path: format!("{}{path}", self.namespace.prefix()),
+            doc,
+        });
+        self
+    }
+}
+
+/// Every route of `routes`, described. When two sets add the same method
+/// and path, the first one serves it (actix-web matches in registration
+/// order), so only the first is described.
+pub fn describe(routes: &[Routes]) -> Vec<RouteDoc> {
+    let mut out: Vec<RouteDoc> = Vec::new();
+    for r in routes {
+        let mut set = RouteSet::describe(r.namespace);
+        (r.configure)(&mut set);
+        for doc in set.into_docs() {
+            if !out
+                .iter()
+                .any(|o| o.method == doc.method && o.path == doc.path)
+            {
+                out.push(doc);
+            }
+        }
+    }
+    out
 }

@@ -5,16 +5,19 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::json;
 use stheno_framework::Container;
 use stheno_framework::config::WorkerMode;
 use stheno_module_sdk::Error;
 
 use crate::ApiError;
 use crate::auth::{AuthState, authenticate};
+use crate::doc::{Doc, schema};
 use crate::extract::{body_limit, payload_error};
 use crate::middleware::{check_input, cors, observe, run_hooks};
-use crate::openapi::{Documents, RouteSet, describe};
-use crate::routes::{Namespace, Routes, all_routes};
+use crate::openapi::{Documents, describe, serve_all, serve_one};
+use crate::response::express_not_found;
+use crate::routes::{Namespace, RouteSet, Routes, all_routes};
 
 /// `GET /health`: 200 `OK` once the app is serving.
 pub(crate) async fn health() -> HttpResponse {
@@ -26,14 +29,6 @@ pub(crate) async fn health() -> HttpResponse {
 /// Unknown routes answer like Express: 404 `Cannot GET /path`.
 async fn not_found(req: HttpRequest) -> HttpResponse {
     express_not_found(&req)
-}
-
-/// Express's 404 for a path and method no route serves.
-pub(crate) fn express_not_found(req: &HttpRequest) -> HttpResponse {
-    let text = format!("Cannot {} {}", req.method(), req.path());
-    HttpResponse::NotFound()
-        .content_type("text/html; charset=utf-8")
-        .body(text)
 }
 
 // Errors of actix-web's own extractors (`web::Json`, `web::Form`,
@@ -92,8 +87,8 @@ fn scope_routes(routes: &[Routes], ns: Namespace) -> impl Fn(&mut web::ServiceCo
 /// The routes every server has: `/health` and the OpenAPI documents.
 const BUILT_IN: Routes = Routes {
     namespace: Namespace::Root,
-    name: "stheno_http::openapi::root_routes",
-    configure: crate::openapi::root_routes,
+    name: "stheno_http::server::root_routes",
+    configure: root_routes,
 };
 
 /// Every route the app serves, registered and `explicit` (none in worker
@@ -199,4 +194,37 @@ pub async fn serve(container: Container, explicit: Vec<Routes>) -> std::io::Resu
         })?;
     tracing::info!(host = %config.host, port = config.port, workers, "listening");
     server.run().await
+}
+
+/// `/health` and the OpenAPI documents (namespace root).
+fn root_routes(r: &mut RouteSet) {
+    r.get(
+        "/health",
+        health,
+        Doc::new("Health check")
+            .tag("Health")
+            .empty_response(200, "The server is up"),
+    )
+    .get(
+        "/openapi.json",
+        serve_all,
+        Doc::new("This OpenAPI document, every route")
+            .tag("OpenAPI")
+            .response(
+                200,
+                "An OpenAPI 3.1 document",
+                schema(json!({"type": "object"})),
+            ),
+    )
+    .get(
+        "/openapi/{document}",
+        serve_one,
+        Doc::new("The OpenAPI document of one namespace: store.json, admin.json, auth.json")
+            .tag("OpenAPI")
+            .response(
+                200,
+                "An OpenAPI 3.1 document",
+                schema(json!({"type": "object"})),
+            ),
+    );
 }
