@@ -230,8 +230,6 @@ pub fn admin<R: CrudResource>(r: &mut RouteSet, path: &str) {
     );
 }
 
-type AddRoute<'f> = &'f dyn Fn(&mut RouteSet, &str, Doc);
-
 /// The admin routes of `R` with the given create and update routes.
 fn admin_routes<R: CrudResource>(
     r: &mut RouteSet,
@@ -239,7 +237,6 @@ fn admin_routes<R: CrudResource>(
     create: impl Fn(&mut RouteSet, &str, Doc),
     update: impl Fn(&mut RouteSet, &str, Doc),
 ) {
-    let (create, update): (AddRoute, AddRoute) = (&create, &update);
     let meta = <R::Entity as Entity>::META;
     let routes = R::ADMIN_ROUTES;
     let one = format!("{path}/{{id}}");
