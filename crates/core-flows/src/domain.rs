@@ -92,16 +92,7 @@ pub(crate) fn emit<'a>(
     }
 }
 
-/// Remove duplicates, keeping the first occurrence.
-pub(crate) fn dedup(ids: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for id in ids {
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
-}
+pub(crate) use stheno_module_sdk::list::dedup;
 
 /// Log a failed undo inside a failing step (the step's own error is the one
 /// reported).

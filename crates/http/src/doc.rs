@@ -248,21 +248,16 @@ pub fn batch_schema(item: Value) -> RefOr<Schema> {
 /// `{id, object, deleted: true, parent}`: a nested delete, answered with
 /// the parent record.
 pub fn deleted_with_parent_schema(parent: Value) -> RefOr<Schema> {
-    schema(json!({
-        "type": "object",
-        "properties": {
-            "id": { "type": "string" },
-            "object": { "type": "string" },
-            "deleted": { "type": "boolean" },
-            "parent": parent,
-        },
-        "required": ["id", "object", "deleted", "parent"],
-    }))
+    schema(deleted_object(Some(parent)))
 }
 
 /// Medusa's delete answer.
 pub fn deleted_schema() -> RefOr<Schema> {
-    schema(json!({
+    schema(deleted_object(None))
+}
+
+fn deleted_object(parent: Option<Value>) -> Value {
+    let mut s = json!({
         "type": "object",
         "properties": {
             "id": { "type": "string" },
@@ -270,7 +265,15 @@ pub fn deleted_schema() -> RefOr<Schema> {
             "deleted": { "type": "boolean" },
         },
         "required": ["id", "object", "deleted"],
-    }))
+    });
+    if let Some(parent) = parent {
+        s["properties"]["parent"] = parent;
+        s["required"]
+            .as_array_mut()
+            .expect("required is a list")
+            .push(json!("parent"));
+    }
+    s
 }
 
 pub(crate) fn query_param(name: &str, schema_value: Value, description: &str) -> Parameter {

@@ -131,6 +131,15 @@ pub struct DateFilter {
     pub lte: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// `ids` without duplicates, in the order of their first occurrence (one
+/// pass, whatever the number of ids).
+pub fn dedup(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
 /// `%text%` for `ILIKE`, with LIKE wildcards in `text` escaped (Medusa's
 /// `q` search).
 pub fn contains_pattern(text: &str) -> String {

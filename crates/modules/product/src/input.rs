@@ -35,16 +35,7 @@ pub(crate) fn missing<'a>(wanted: &'a [String], found: &[String]) -> Vec<&'a str
         .collect()
 }
 
-/// Remove duplicates, keeping the first occurrence.
-pub(crate) fn dedup(ids: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for id in ids {
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
-}
+pub(crate) use stheno_module_sdk::list::dedup;
 
 /// Medusa's `toHandle`: kebab-case, lower case, only URL-safe characters.
 pub(crate) fn to_handle(text: &str) -> String {
