@@ -23,7 +23,7 @@ use stheno_module_sdk::db::DbPool;
 use stheno_module_sdk::entity::ListConfig;
 use stheno_module_sdk::entity::sql::{DynSql, record_expr};
 use stheno_module_sdk::graph::{
-    Cardinality, EntitySource, QueryContext, Record, RelationDef, Selection, record_id,
+    Cardinality, EntitySource, QueryContext, Record, RelationDef, Selection, record_key,
 };
 use stheno_module_sdk::link::{LinkDef, LinkSide};
 use stheno_module_sdk::{Error, Result};
@@ -165,7 +165,7 @@ impl Query {
                     let parents = &parents;
                     try_join_all(wanted.iter().map(|(rel, sub)| async move {
                         let pairs = match links.iter().find(|l| l.def.name == rel.name) {
-                            Some(link) => self.load_link(link, parents, ctx).await?,
+                            Some(link) => self.load_link(link, source, parents, ctx).await?,
                             None => match source {
                                 Some(source) => {
                                     source.load_relation(rel.name, parents, ctx).await?
@@ -186,7 +186,8 @@ impl Query {
                 };
                 for (rel, mut grouped) in loaded {
                     for record in records.iter_mut() {
-                        let children = record_id(record).and_then(|id| grouped.remove(id));
+                        let children = record_key(record, source.map(|s| &**s))
+                            .and_then(|id| grouped.remove(id));
                         let value = match (rel.cardinality, children) {
                             (Cardinality::Many, Some(c)) => {
                                 Value::Array(c.into_iter().map(Value::Object).collect())
@@ -270,6 +271,7 @@ impl Query {
     async fn load_link(
         &self,
         rel: &LinkRelation,
+        source: Option<&Arc<dyn EntitySource>>,
         parents: &[&Record],
         ctx: QueryContext,
     ) -> Result<Vec<(String, Record)>> {
@@ -279,7 +281,7 @@ impl Query {
             .ok_or_else(|| Error::internal("Query has links but no database"))?;
         let ids: Vec<String> = parents
             .iter()
-            .filter_map(|p| record_id(p).map(str::to_string))
+            .filter_map(|p| record_key(p, source.map(|s| &**s)).map(str::to_string))
             .collect();
         let table = rel.link.table_name();
         let (from, to) = (rel.from.column, rel.to.column);
@@ -294,14 +296,15 @@ impl Query {
         if let Some(meta) = meta {
             let mut sql = DynSql::new(&format!(
                 "SELECT l.\"{from}\" AS owner, {} AS record FROM \"{table}\" l \
-                 JOIN \"{}\" t ON t.id = l.\"{to}\" WHERE l.\"{from}\" = ANY(",
+                 JOIN \"{}\" t ON t.\"{pk}\" = l.\"{to}\" WHERE l.\"{from}\" = ANY(",
                 record_expr(meta, "t"),
-                meta.table
+                meta.table,
+                pk = meta.pk
             ));
             sql.bind_array(ids, "text");
             sql.push(&format!(") AND l.deleted_at IS NULL{live}"));
             sql.and_store_scope(meta, ctx)
-                .push(" ORDER BY l.created_at, t.id");
+                .push(&format!(" ORDER BY l.created_at, t.\"{}\"", meta.pk));
             return Ok(sql
                 .load_owned_json(&mut conn)
                 .await?
@@ -335,7 +338,11 @@ impl Query {
             .load_by_ids(&wanted, ctx)
             .await?
             .into_iter()
-            .filter_map(|r| record_id(&r).map(str::to_string).map(|id| (id, r)))
+            .filter_map(|r| {
+                record_key(&r, Some(&**target))
+                    .map(str::to_string)
+                    .map(|id| (id, r))
+            })
             .collect();
         Ok(pairs
             .into_iter()
@@ -366,6 +373,8 @@ mod tests {
     use async_trait::async_trait;
     use serde_json::json;
     use std::sync::Mutex;
+
+    use stheno_module_sdk::graph::record_id;
 
     /// Authors with books; counts batch calls.
     struct Authors {

@@ -101,6 +101,42 @@ pub enum Credential {
     Bearer,
     /// Cookie session, with its id.
     Session(String),
+    /// A secret API key (`Authorization: Basic <base64(sk_…:)>`).
+    ApiKey,
+}
+
+/// The actor type of a request authenticated with a secret API key.
+pub const API_KEY_ACTOR: &str = "api-key";
+
+/// The future of a [`SecretKeyResolver`].
+pub type SecretKeyFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<AuthContext>> + Send>>;
+
+/// How a secret API key (`Authorization: Basic <base64(sk_…:)>`, as
+/// Medusa accepts them on `/admin`) becomes an auth context: registered
+/// (`inventory::submit!`) by the crate that owns API keys. The context's
+/// actor is the key (`actor_type` [`API_KEY_ACTOR`], `actor_id` its id).
+pub struct SecretKeyResolver {
+    pub resolve: fn(Container, String) -> SecretKeyFuture,
+}
+
+inventory::collect!(SecretKeyResolver);
+
+/// The token of `Authorization: Basic <base64(token:)>` (a bare token
+/// without the colon is accepted too).
+fn basic_token(headers: &header::HeaderMap) -> Option<String> {
+    use base64::Engine as _;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let token = text.split(':').next().unwrap_or_default().trim();
+    (!token.is_empty()).then(|| token.to_string())
 }
 
 /// Claims of a password-reset token (`purpose: "reset"`, single use by
@@ -485,10 +521,19 @@ pub fn cookie<'a>(headers: &'a header::HeaderMap, name: &str) -> Option<&'a str>
 /// session cookie.
 async fn resolve(
     state: &AuthState,
+    container: &Container,
     headers: &header::HeaderMap,
 ) -> Option<(AuthContext, Credential)> {
     if let Some(token) = bearer_of(headers) {
         return state.tokens.verify(token).map(|c| (c, Credential::Bearer));
+    }
+    if let Some(token) = basic_token(headers) {
+        for resolver in inventory::iter::<SecretKeyResolver> {
+            if let Some(ctx) = (resolver.resolve)(container.clone(), token.clone()).await {
+                return Some((ctx, Credential::ApiKey));
+            }
+        }
+        return None;
     }
     let id = state.unsign_cookie(cookie(headers, &state.cookie_name)?)?;
     match state.sessions.get(&id).await {
@@ -518,12 +563,16 @@ pub async fn authenticate(
     };
     let state = AuthState::of(&container);
     let path = req.path().to_string();
-    let resolved = resolve(&state, req.headers()).await;
+    let resolved = resolve(&state, &container, req.headers()).await;
     let admin = path == "/admin" || path.starts_with("/admin/");
     let store = path == "/store" || path.starts_with("/store/");
     let resolved = match resolved {
-        Some((ctx, _)) if admin && ctx.actor_type != "user" => None,
+        Some((ctx, _)) if admin && ctx.actor_type != "user" && ctx.actor_type != API_KEY_ACTOR => {
+            None
+        }
         Some((ctx, _)) if store && ctx.actor_type != "customer" => None,
+        // A secret key is for the Admin API only.
+        Some((ctx, _)) if !admin && ctx.actor_type == API_KEY_ACTOR => None,
         other => other,
     };
     if admin && req.method() != actix_web::http::Method::OPTIONS {

@@ -11,7 +11,7 @@ use utoipa::openapi::{RefOr, Required, Schema};
 
 /// A schema written as JSON Schema (OpenAPI 3.1 dialect).
 pub fn schema(value: Value) -> RefOr<Schema> {
-    serde_json::from_value(value).unwrap_or_else(|e| panic!("invalid schema: {e}"))
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("invalid schema: {e}: {value}"))
 }
 
 /// A reference to the component schema named `name`.
@@ -295,10 +295,17 @@ fn column_schema(name: &str, ty: ColumnType, nullable: bool) -> Value {
         ColumnType::Integer | ColumnType::BigInt => json!("integer"),
         ColumnType::Real | ColumnType::Double => json!("number"),
         // Exact decimals are answered as numbers or, for big ones, strings.
-        ColumnType::Numeric => json!(["number", "string"]),
+        ColumnType::Numeric => {
+            let mut any = vec![json!({"type": "number"}), json!({"type": "string"})];
+            if nullable {
+                any.push(json!({"type": "null"}));
+            }
+            return json!({ "anyOf": any });
+        }
         ColumnType::Timestamptz => json!("string"),
         ColumnType::Jsonb if name == "metadata" => json!("object"),
-        ColumnType::Jsonb => return json!({}),
+        // Medusa's `raw_*` twins and other JSON values.
+        ColumnType::Jsonb => json!("object"),
     };
     let types = match (base, nullable) {
         (Value::String(t), true) => json!([t, "null"]),
@@ -320,7 +327,7 @@ fn column_schema(name: &str, ty: ColumnType, nullable: bool) -> Value {
 /// (links, computed fields) allowed.
 pub fn entity_schema(meta: &EntityMeta) -> RefOr<Schema> {
     let mut properties = serde_json::Map::new();
-    properties.insert("id".into(), json!({"type": "string"}));
+    properties.insert(meta.pk.into(), json!({"type": "string"}));
     for c in meta.columns {
         properties.insert(c.name.into(), column_schema(c.name, c.ty, c.nullable));
     }
@@ -350,7 +357,11 @@ pub fn entity_schema(meta: &EntityMeta) -> RefOr<Schema> {
     }
     schema(json!({
         "type": "object",
-        "description": format!("{} (`{}_…`)", meta.words, meta.prefix),
+        "description": if meta.prefix.is_empty() {
+            format!("{} (keyed by `{}`)", meta.words, meta.pk)
+        } else {
+            format!("{} (`{}_…`)", meta.words, meta.prefix)
+        },
         "properties": properties,
     }))
 }

@@ -171,7 +171,7 @@ pub async fn run_hooks(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
-    use crate::routes::{Namespace, hooks_for};
+    use crate::routes::{Namespace, async_hooks_for, hooks_for};
     let path = req.path();
     let namespace = if path.starts_with("/store") {
         Namespace::Store
@@ -186,6 +186,16 @@ pub async fn run_hooks(
         if let Err(err) = (hook.hook)(&req) {
             let res = err.error_response();
             return Ok(req.into_response(res).map_into_right_body());
+        }
+    }
+    for hook in async_hooks_for(namespace) {
+        match (hook.hook)(&req).await {
+            Ok(Some(annotate)) => annotate(&mut req.extensions_mut()),
+            Ok(None) => {}
+            Err(err) => {
+                let res = err.error_response();
+                return Ok(req.into_response(res).map_into_right_body());
+            }
         }
     }
     Ok(next.call(req).await?.map_into_left_body())

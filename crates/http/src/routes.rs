@@ -160,6 +160,73 @@ macro_rules! register_hook {
     };
 }
 
+/// What an [`AsyncRequestHook`] decides: refuse the request, or let it
+/// through, optionally leaving something in its extensions for the
+/// handlers (the closure runs on the request's `Extensions`).
+pub type HookOutcome =
+    Result<Option<Box<dyn FnOnce(&mut actix_web::dev::Extensions)>>, crate::ApiError>;
+
+/// The future an [`AsyncRequestHook`] returns. It owns what it needs (read
+/// headers and app data from the request first).
+pub type HookFuture = std::pin::Pin<Box<dyn std::future::Future<Output = HookOutcome>>>;
+
+/// A request hook that needs I/O (a database lookup): like
+/// [`RequestHook`], but it returns a future. The publishable-key check on
+/// `/store` is one. Async hooks run after the namespace's synchronous ones.
+///
+/// ```
+/// use stheno_http::{Namespace, routes::HookFuture};
+///
+/// #[derive(Clone)]
+/// struct Tenant(String);
+///
+/// fn tenant(req: &actix_web::dev::ServiceRequest) -> HookFuture {
+///     let name = req
+///         .headers()
+///         .get("x-tenant")
+///         .and_then(|v| v.to_str().ok())
+///         .unwrap_or("default")
+///         .to_string();
+///     Box::pin(async move {
+///         // … look the tenant up …
+///         Ok(Some(Box::new(move |ext: &mut actix_web::dev::Extensions| {
+///             ext.insert(Tenant(name));
+///         }) as Box<dyn FnOnce(&mut actix_web::dev::Extensions)>))
+///     })
+/// }
+/// stheno_http::register_async_hook!(Namespace::Store, tenant);
+/// ```
+#[derive(Clone, Copy)]
+pub struct AsyncRequestHook {
+    pub namespace: Namespace,
+    pub name: &'static str,
+    pub hook: fn(&actix_web::dev::ServiceRequest) -> HookFuture,
+}
+
+inventory::collect!(AsyncRequestHook);
+
+/// Every registered async request hook of `namespace`, in registration
+/// order.
+pub fn async_hooks_for(namespace: Namespace) -> impl Iterator<Item = &'static AsyncRequestHook> {
+    inventory::iter::<AsyncRequestHook>
+        .into_iter()
+        .filter(move |h| h.namespace == namespace)
+}
+
+/// Register an async request hook for a namespace.
+#[macro_export]
+macro_rules! register_async_hook {
+    ($namespace:expr, $hook:path) => {
+        $crate::inventory::submit! {
+            $crate::routes::AsyncRequestHook {
+                namespace: $namespace,
+                name: concat!(module_path!(), "::", stringify!($hook)),
+                hook: $hook,
+            }
+        }
+    };
+}
+
 /// One documented route.
 #[derive(Clone)]
 pub struct RouteDoc {

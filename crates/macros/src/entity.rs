@@ -254,10 +254,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         .module
         .clone()
         .ok_or_else(|| syn::Error::new(span, "#[entity] needs `module = \"<module key>\"`"))?;
-    let prefix = args
-        .prefix
-        .clone()
-        .ok_or_else(|| syn::Error::new(span, "#[entity] needs `prefix = \"<id prefix>\"`"))?;
+    let prefix = args.prefix.clone().unwrap_or_default();
     let table = args
         .table
         .clone()
@@ -281,9 +278,11 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
     };
     let mut fields = Vec::new();
     let mut has_id = false;
+    // A field marked `#[entity(primary_key)]` replaces `id` as the key.
+    let mut primary: Option<Ident> = None;
     for f in named.named.iter_mut() {
         let fident = f.ident.clone().expect("named field");
-        let fname = fident.to_string();
+        let fname = fident.unraw().to_string();
         if ["created_at", "updated_at", "deleted_at"].contains(&fname.as_str()) {
             return Err(syn::Error::new_spanned(
                 &fident,
@@ -295,6 +294,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         let mut has_default = false;
         let mut searchable = args.searchable.contains(&fname);
         let mut immutable = false;
+        let mut is_primary = false;
         let mut keep = Vec::new();
         for attr in f.attrs.drain(..) {
             if !attr.path().is_ident("entity") {
@@ -308,6 +308,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                     searchable = true;
                 } else if m.path.is_ident("immutable") {
                     immutable = true;
+                } else if m.path.is_ident("primary_key") {
+                    is_primary = true;
                 } else if m.path.is_ident("default") {
                     has_default = true;
                     if m.input.peek(syn::Token![=]) {
@@ -315,13 +317,23 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                     }
                 } else {
                     return Err(m.error(
-                        "expected `unique`, `searchable`, `immutable` or `default [= \"sql\"]`",
+                        "expected `unique`, `searchable`, `immutable`, `primary_key` or `default [= \"sql\"]`",
                     ));
                 }
                 Ok(())
             })?;
         }
         f.attrs = keep;
+        if is_primary {
+            if primary.is_some() {
+                return Err(syn::Error::new_spanned(
+                    &fident,
+                    "one `primary_key` per entity",
+                ));
+            }
+            primary = Some(fident.clone());
+            continue;
+        }
         if fname == "id" {
             has_id = true;
             continue;
@@ -342,9 +354,31 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             immutable,
         });
     }
-    if !has_id {
-        return Err(syn::Error::new(span, "an entity needs `pub id: String`"));
+    match (&primary, has_id) {
+        (None, false) => {
+            return Err(syn::Error::new(
+                span,
+                "an entity needs `pub id: String` (or a field marked `#[entity(primary_key)]`)",
+            ));
+        }
+        (Some(p), true) => {
+            return Err(syn::Error::new_spanned(
+                p,
+                "an entity with a `primary_key` field has no `id` field",
+            ));
+        }
+        _ => {}
     }
+    if primary.is_none() && args.prefix.is_none() {
+        return Err(syn::Error::new(
+            span,
+            "#[entity] needs `prefix = \"<id prefix>\"`",
+        ));
+    }
+    // The key column: `id`, generated from the prefix unless given, or the
+    // declared primary key, always given by the caller.
+    let key_ident = primary.clone().unwrap_or_else(|| format_ident!("id"));
+    let key_name = key_ident.to_string();
     for (column, _) in &args.store_scope {
         if !fields.iter().any(|f| f.ident == column) {
             return Err(syn::Error::new(
@@ -354,7 +388,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         }
     }
     for s in &args.searchable {
-        if !fields.iter().any(|f| f.ident == s) {
+        if !fields.iter().any(|f| f.ident == s) && primary.as_ref().is_none_or(|p| p != s) {
             return Err(syn::Error::new(
                 span,
                 format!("searchable field `{s}` is not a field"),
@@ -409,7 +443,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
     });
     let insert_values = fields.iter().map(|f| {
         let i = &f.ident;
-        let name = i.to_string();
+        let name = i.unraw().to_string();
         if f.has_default && !f.nullable {
             quote!((#name, match &self.#i {
                 ::std::option::Option::Some(v) => #sdk::entity::SqlValue::to_bind(v),
@@ -448,7 +482,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
     });
     let update_changes = updatable.iter().map(|f| {
         let i = &f.ident;
-        let name = i.to_string();
+        let name = i.unraw().to_string();
         quote!(if let ::std::option::Option::Some(v) = &self.#i {
             out.push((#name, #sdk::entity::SqlValue::to_bind(v)));
         })
@@ -456,7 +490,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
 
     let dt = quote!(#chrono::DateTime<#chrono::Utc>);
     let mut filter_cols: Vec<(Ident, TokenStream)> =
-        vec![(format_ident!("id"), quote!(::std::string::String))];
+        vec![(key_ident.clone(), quote!(::std::string::String))];
     for f in &fields {
         let inner = &f.inner;
         filter_cols.push((f.ident.clone(), quote!(#inner)));
@@ -475,7 +509,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                pub #i: ::std::option::Option<#sdk::entity::FieldFilter<#ty>>)
     });
     let filter_conditions = filter_cols.iter().map(|(i, _)| {
-        let name = i.to_string();
+        let name = i.unraw().to_string();
         quote!(if let ::std::option::Option::Some(f) = &self.#i {
             all.push(f.condition(#name));
         })
@@ -513,7 +547,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
 
     // Metadata.
     let columns = fields.iter().map(|f| {
-        let name = f.ident.to_string();
+        let name = f.ident.unraw().to_string();
         let ty = &f.ty;
         let unique = f.unique;
         let has_default = f.has_default;
@@ -532,10 +566,16 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             immutable: #immutable,
         })
     });
-    let searchable: Vec<String> = fields
+    let searchable: Vec<String> = primary
         .iter()
-        .filter(|f| f.searchable)
-        .map(|f| f.ident.to_string())
+        .filter(|p| args.searchable.iter().any(|s| p == &s))
+        .map(|p| p.to_string())
+        .chain(
+            fields
+                .iter()
+                .filter(|f| f.searchable)
+                .map(|f| f.ident.unraw().to_string()),
+        )
         .collect();
     let unique_together = args.unique.iter().map(|cols| quote!(&[#(#cols),*]));
     let relations = args.relations.iter().map(|r| {
@@ -584,13 +624,28 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         ),
         None => quote!(),
     };
-    let column_names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
+    let column_names: Vec<String> = fields.iter().map(|f| f.ident.unraw().to_string()).collect();
     let column_idents: Vec<&Ident> = fields.iter().map(|f| &f.ident).collect();
     let soft_delete = args.soft_delete;
     let link_column = args
         .link_column
         .clone()
         .unwrap_or_else(|| format!("{entity_name}_id"));
+    let (create_key_field, new_key_arg, new_key_init, given_id) = match &primary {
+        None => (
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")]
+                   pub id: ::std::option::Option<::std::string::String>,),
+            quote!(),
+            quote!(id: ::std::option::Option::None,),
+            quote!(self.id.as_deref()),
+        ),
+        Some(k) => (
+            quote!(pub #k: ::std::string::String,),
+            quote!(#k: impl ::std::convert::Into<::std::string::String>,),
+            quote!(#k: #k.into(),),
+            quote!(::std::option::Option::Some(self.#k.as_str())),
+        ),
+    };
     let doc_create = format!(
         "Input of `create` for [`{type_name}`]: required fields are required, `id` is generated unless given."
     );
@@ -607,22 +662,21 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
         #[derive(Debug, Clone, PartialEq, #sdk::__private::serde::Serialize, #sdk::__private::serde::Deserialize)]
         #[serde(crate = #serde_crate, deny_unknown_fields)]
         #vis struct #create {
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub id: ::std::option::Option<::std::string::String>,
+            #create_key_field
             #(#create_fields,)*
         }
 
         impl #create {
             /// The input with its required fields; the others unset.
             #[allow(clippy::too_many_arguments)]
-            pub fn new(#(#new_args),*) -> Self {
-                Self { id: ::std::option::Option::None, #(#new_inits,)* }
+            pub fn new(#new_key_arg #(#new_args),*) -> Self {
+                Self { #new_key_init #(#new_inits,)* }
             }
         }
 
         impl #sdk::entity::InsertValues for #create {
             fn given_id(&self) -> ::std::option::Option<&str> {
-                self.id.as_deref()
+                #given_id
             }
             fn values(&self) -> ::std::vec::Vec<(&'static str, #sdk::entity::Bind)> {
                 ::std::vec![#(#insert_values),*]
@@ -688,6 +742,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
                 entity: #entity_name,
                 table: #table,
                 prefix: #prefix,
+                pk: #key_name,
                 words: #words,
                 event_name: #event_name,
                 columns: &[#(#columns),*],
@@ -702,7 +757,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> syn::Result<Token
             type Update = #update;
             type Filter = #filter;
             fn id(&self) -> &str {
-                &self.id
+                &self.#key_ident
             }
             #prepare_fn
             fn column_values(&self) -> ::std::vec::Vec<(&'static str, #sdk::entity::Bind)> {

@@ -79,6 +79,13 @@ pub fn record_id(record: &Record) -> Option<&str> {
     record.get("id").and_then(Value::as_str)
 }
 
+/// The primary key of a record of `source`: `id`, or the key column of a
+/// generated entity that declares its own (`code`, `iso_2`).
+pub fn record_key<'r>(record: &'r Record, source: Option<&dyn EntitySource>) -> Option<&'r str> {
+    let key = source.and_then(|s| s.table()).map_or("id", |m| m.pk);
+    record.get(key).and_then(Value::as_str)
+}
+
 /// Turn a serialisable entity into a [`Record`].
 pub fn to_record<T: serde::Serialize>(value: &T) -> Result<Record> {
     match serde_json::to_value(value)? {

@@ -468,6 +468,28 @@ impl Links {
         Ok(())
     }
 
+    /// A condition on entity `a`: rows linked to any of `b_ids` of entity
+    /// `b` (live link rows). No ids: no rows.
+    pub fn linked_to(
+        &self,
+        a: &str,
+        b: &str,
+        b_ids: &[String],
+    ) -> Result<crate::entity::Condition> {
+        let (def, a_left) = self.find(a, b)?;
+        let (column, other_column) = if a_left {
+            (def.left.column, def.right.column)
+        } else {
+            (def.right.column, def.left.column)
+        };
+        Ok(crate::entity::Condition::Linked {
+            table: def.table_name(),
+            column,
+            other_column,
+            ids: b_ids.to_vec(),
+        })
+    }
+
     /// The live link rows of entity `a`'s rows `a_ids` to entity `b`:
     /// `(a id, b id)` pairs.
     pub async fn list(&self, a: &str, a_ids: &[String], b: &str) -> Result<Vec<(String, String)>> {

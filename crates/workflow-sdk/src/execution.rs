@@ -108,9 +108,24 @@ pub struct StoredError {
     pub message: String,
 }
 
-/// Codes the engine itself gives errors; others are not restored as codes
-/// (`Error::code` is `&'static str`).
-const KNOWN_CODES: &[&str] = &["step_timeout", "lost_lease"];
+/// `code` as a `&'static str` (`Error::code`'s type): each distinct code
+/// is kept once for the life of the process. Codes are a small, fixed set
+/// (`insufficient_inventory`, `step_timeout`, …), so this stays bounded.
+fn static_code(code: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static CODES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut codes = CODES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = codes.get(code) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(code.to_string().into_boxed_str());
+    codes.insert(leaked);
+    leaked
+}
 
 impl StoredError {
     pub fn new(step: Option<&str>, action: &str, error: &Error) -> Self {
@@ -126,12 +141,8 @@ impl StoredError {
     pub fn to_error(&self) -> Error {
         let kind = ErrorKind::parse(&self.kind).unwrap_or(ErrorKind::Unknown);
         let error = Error::new(kind, self.message.clone());
-        match self
-            .code
-            .as_deref()
-            .and_then(|c| KNOWN_CODES.iter().find(|k| **k == c))
-        {
-            Some(code) => error.with_code(code),
+        match self.code.as_deref() {
+            Some(code) => error.with_code(static_code(code)),
             None => error,
         }
     }

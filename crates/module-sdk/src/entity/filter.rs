@@ -76,6 +76,16 @@ pub enum Condition {
         relation: &'static str,
         condition: Box<Condition>,
     },
+    /// Rows with a live row in link table `table` whose `other_column` is
+    /// one of `ids` (`column` holds this entity's key): products in the
+    /// publishable key's sales channels. Built by
+    /// [`Links::linked_to`](crate::link::Links::linked_to).
+    Linked {
+        table: String,
+        column: &'static str,
+        other_column: &'static str,
+        ids: Vec<String>,
+    },
 }
 
 impl Condition {
@@ -88,7 +98,7 @@ impl Condition {
             | Condition::In { column: c, .. }
             | Condition::IsNull { column: c, .. } => *c == column,
             // The inner condition is about the related rows.
-            Condition::Search(_) | Condition::Related { .. } => false,
+            Condition::Search(_) | Condition::Related { .. } | Condition::Linked { .. } => false,
         }
     }
 
@@ -180,6 +190,19 @@ impl Condition {
                 relation,
                 condition,
             } => write_related(meta, relation, condition, sql),
+            Condition::Linked {
+                table,
+                column,
+                other_column,
+                ids,
+            } => {
+                sql.push(&format!(
+                    "(t.\"{}\" IN (SELECT l.\"{column}\" FROM \"{table}\" l WHERE l.\"{other_column}\" = ANY(",
+                    meta.pk
+                ));
+                sql.bind_array(ids.clone(), "text");
+                sql.push(") AND l.deleted_at IS NULL))");
+            }
         }
     }
 }
@@ -202,22 +225,22 @@ fn write_related(
     let target = (rel.target)();
     let (head, from) = match rel.kind {
         RelationKind::HasMany { fk } => (
-            "t.id".to_string(),
+            format!("t.\"{}\"", meta.pk),
             format!("SELECT t.\"{fk}\" FROM \"{}\" t", target.table),
         ),
         RelationKind::BelongsTo { fk } => (
             format!("t.\"{fk}\""),
-            format!("SELECT t.id FROM \"{}\" t", target.table),
+            format!("SELECT t.\"{}\" FROM \"{}\" t", target.pk, target.table),
         ),
         RelationKind::ManyToMany {
             through,
             fk,
             other_fk,
         } => (
-            "t.id".to_string(),
+            format!("t.\"{}\"", meta.pk),
             format!(
-                "SELECT p.\"{fk}\" FROM \"{through}\" p JOIN \"{}\" t ON t.id = p.\"{other_fk}\"",
-                target.table
+                "SELECT p.\"{fk}\" FROM \"{through}\" p JOIN \"{}\" t ON t.\"{}\" = p.\"{other_fk}\"",
+                target.table, target.pk
             ),
         ),
     };

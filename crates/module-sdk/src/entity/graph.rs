@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::sql::{DynSql, record_expr};
 use super::{Entity, EntityMeta, EntityService, ListConfig, RelationKind, RelationMeta};
 use crate::db::DbPool;
-use crate::graph::{EntitySource, QueryContext, Record, RelationDef, record_id};
+use crate::graph::{EntitySource, QueryContext, Record, RelationDef};
 use crate::{Error, Result};
 
 /// The Query source of entity `E`.
@@ -61,8 +61,13 @@ fn relation_order(rel: &RelationMeta, target: &EntityMeta) -> Result<String> {
         }
         terms.push(format!("t.\"{column}\" {dir}"));
     }
-    terms.push("t.id ASC".into());
+    terms.push(format!("t.\"{}\" ASC", target.pk));
     Ok(format!(" ORDER BY {}", terms.join(", ")))
+}
+
+/// A record's primary key (`id`, or the entity's own key column).
+fn key_of<'a>(record: &'a Record, meta: &EntityMeta) -> Option<&'a str> {
+    record.get(meta.pk).and_then(Value::as_str)
 }
 
 fn into_record(value: Value) -> Option<Record> {
@@ -88,7 +93,7 @@ pub(crate) async fn load_relation(
     let target = (rel.target)();
     let ids: Vec<String> = parents
         .iter()
-        .filter_map(|p| record_id(p).map(str::to_string))
+        .filter_map(|p| key_of(p, meta).map(str::to_string))
         .collect();
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -121,8 +126,8 @@ pub(crate) async fn load_relation(
                 return Ok(Vec::new());
             }
             let mut sql = DynSql::new(&format!(
-                "SELECT {select} AS record FROM \"{}\" t WHERE t.id = ANY(",
-                target.table
+                "SELECT {select} AS record FROM \"{}\" t WHERE t.\"{}\" = ANY(",
+                target.table, target.pk
             ));
             sql.bind_array(keys, "text");
             sql.push(&format!("){}", live(target, "t")));
@@ -132,12 +137,12 @@ pub(crate) async fn load_relation(
                 .await?
                 .into_iter()
                 .filter_map(into_record)
-                .filter_map(|r| record_id(&r).map(str::to_string).map(|id| (id, r)))
+                .filter_map(|r| key_of(&r, target).map(str::to_string).map(|id| (id, r)))
                 .collect();
             Ok(parents
                 .iter()
                 .filter_map(|p| {
-                    let owner = record_id(p)?;
+                    let owner = key_of(p, meta)?;
                     let key = p.get(fk)?.as_str()?;
                     Some((owner.to_string(), by_id.get(key)?.clone()))
                 })
@@ -150,8 +155,8 @@ pub(crate) async fn load_relation(
         } => {
             let mut sql = DynSql::new(&format!(
                 "SELECT p.\"{fk}\" AS owner, {select} AS record FROM \"{through}\" p \
-                 JOIN \"{}\" t ON t.id = p.\"{other_fk}\" WHERE p.\"{fk}\" = ANY(",
-                target.table
+                 JOIN \"{}\" t ON t.\"{}\" = p.\"{other_fk}\" WHERE p.\"{fk}\" = ANY(",
+                target.table, target.pk
             ));
             sql.bind_array(ids, "text");
             sql.push(&format!("){}", live(target, "t")));

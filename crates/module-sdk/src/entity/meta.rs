@@ -91,11 +91,14 @@ pub struct EntityMeta {
     pub table: &'static str,
     /// Id prefix (`ptag`).
     pub prefix: &'static str,
+    /// The primary-key column: `id` unless the entity declares a field
+    /// `#[entity(primary_key)]` (currency `code`, country `iso_2`).
+    pub pk: &'static str,
     /// The entity in words, for `duplicate_error` messages (`Product tag`).
     pub words: &'static str,
     /// The event name part (`product-tag` in `product.product-tag.created`).
     pub event_name: &'static str,
-    /// Every column except `id`, `created_at`, `updated_at`, `deleted_at`.
+    /// Every column except the primary key, `created_at`, `updated_at`, `deleted_at`.
     pub columns: &'static [ColumnMeta],
     /// Columns `q` searches (`ILIKE %q%`, any of them).
     pub searchable: &'static [&'static str],
@@ -116,17 +119,17 @@ impl EntityMeta {
     /// The column named `name` (`id` and the timestamps included).
     pub fn column(&self, name: &str) -> Option<ColumnType> {
         match name {
-            "id" => Some(ColumnType::Text),
+            n if n == self.pk => Some(ColumnType::Text),
             "created_at" | "updated_at" => Some(ColumnType::Timestamptz),
             "deleted_at" if self.soft_delete => Some(ColumnType::Timestamptz),
             _ => self.columns.iter().find(|c| c.name == name).map(|c| c.ty),
         }
     }
 
-    /// Every column name, in table order: `id`, the declared columns, the
-    /// timestamps.
+    /// Every column name, in table order: the primary key, the declared
+    /// columns, the timestamps.
     pub fn column_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        std::iter::once("id")
+        std::iter::once(self.pk)
             .chain(self.columns.iter().map(|c| c.name))
             .chain(["created_at", "updated_at"])
             .chain(self.soft_delete.then_some("deleted_at"))
@@ -157,7 +160,10 @@ impl EntityMeta {
 
     /// Medusa's message for a missing row.
     pub fn not_found(&self, id: &str) -> crate::Error {
-        crate::Error::not_found(format!("{} with id: {id} was not found", self.name))
+        crate::Error::not_found(format!(
+            "{} with {}: {id} was not found",
+            self.name, self.pk
+        ))
     }
 
     /// A unique violation worded as Medusa does, from the index's key

@@ -27,6 +27,26 @@
 //! assert!(matches!(filter.name, Some(FieldFilter::Ops(_))));
 //! ```
 //!
+//! An entity keyed by something other than a generated `id` marks that
+//! field `#[entity(primary_key)]`: the caller always gives it, there is no
+//! prefix, and messages name it (`Currency with code: xyz was not found`).
+//!
+//! ```
+//! #[stheno_module_sdk::entity(module = "currency", searchable(code, name))]
+//! pub struct Currency {
+//!     #[entity(primary_key)]
+//!     pub code: String,
+//!     pub name: String,
+//! }
+//! use stheno_module_sdk::entity::{Entity, InsertValues};
+//! assert_eq!(Currency::META.pk, "code");
+//! assert_eq!(CreateCurrency::new("eur", "Euro").given_id(), Some("eur"));
+//! assert_eq!(
+//!     Currency::META.not_found("xyz").message(),
+//!     "Currency with code: xyz was not found"
+//! );
+//! ```
+//!
 //! Mistakes are compile errors: an entity needs an `id`,
 //!
 //! ```compile_fail

@@ -135,7 +135,7 @@ impl<E: Entity> EntityService<E> {
         if order.is_empty() {
             terms.push("t.created_at ASC".into());
         }
-        terms.push("t.id ASC".into());
+        terms.push(format!("t.\"{}\" ASC", meta.pk));
         sql.push(&format!(" ORDER BY {}", terms.join(", ")));
         Ok(())
     }
@@ -213,7 +213,7 @@ impl<E: Entity> EntityService<E> {
     /// Rows with these ids (live ones; unknown ids are skipped), in no
     /// particular order.
     pub async fn list_by_ids(&self, ids: &[String]) -> Result<Vec<E>> {
-        let condition = id_in(ids);
+        let condition = id_in(self.meta(), ids);
         self.list_where(&condition, &ListConfig::default()).await
     }
 
@@ -224,7 +224,7 @@ impl<E: Entity> EntityService<E> {
 
     /// One row, soft-deleted ones too when `with_deleted`.
     pub async fn retrieve_with(&self, id: &str, with_deleted: bool) -> Result<E> {
-        let condition = id_in(&[id.to_string()]);
+        let condition = id_in(self.meta(), &[id.to_string()]);
         let config = ListConfig::default().with_deleted(with_deleted);
         self.list_where(&condition, &config)
             .await?
@@ -265,7 +265,7 @@ impl<E: Entity> EntityService<E> {
 
     /// Update one live row; `not_found` if there is none.
     pub async fn update(&self, id: &str, input: E::Update) -> Result<E> {
-        let condition = id_in(&[id.to_string()]);
+        let condition = id_in(self.meta(), &[id.to_string()]);
         self.update_where_condition(&condition, &input)
             .await?
             .pop()
@@ -288,7 +288,7 @@ impl<E: Entity> EntityService<E> {
             .transaction::<_, Error, _>(async move |c| {
                 let mut out = Vec::with_capacity(inputs.len());
                 for (id, input) in &inputs {
-                    let sql = update_sql(meta, &id_in(std::slice::from_ref(id)), input, now);
+                    let sql = update_sql(meta, &id_in(meta, std::slice::from_ref(id)), input, now);
                     let mut rows = Self::decode(sql.load_json(c).await?)?;
                     out.push(rows.pop().ok_or_else(|| meta.not_found(id))?);
                 }
@@ -378,9 +378,9 @@ impl<E: Entity> EntityService<E> {
             .transaction::<_, Error, _>(async move |c| {
                 let mut state = Cascade::new(time::now(), links);
                 match op {
-                    CascadeOp::SoftDelete => state.soft_delete(c, meta, "id", ids).await?,
+                    CascadeOp::SoftDelete => state.soft_delete(c, meta, meta.pk, ids).await?,
                     CascadeOp::Restore => state.restore(c, meta, ids).await?,
-                    CascadeOp::Delete => state.delete(c, meta, "id", ids).await?,
+                    CascadeOp::Delete => state.delete(c, meta, meta.pk, ids).await?,
                 }
                 Ok((state.touched, state.pending))
             })
@@ -401,7 +401,7 @@ fn insert_sql<C: InsertValues>(meta: &EntityMeta, inputs: &[C]) -> (DynSql, Vec<
     for (i, input) in inputs.iter().enumerate() {
         let values = input.values();
         if i == 0 {
-            let columns: Vec<String> = ["id"]
+            let columns: Vec<String> = [meta.pk]
                 .into_iter()
                 .chain(values.iter().map(|(c, _)| *c))
                 .chain(["created_at", "updated_at"])
@@ -455,9 +455,9 @@ fn updated_at<E: Entity>(row: &E) -> String {
         .unwrap_or_else(|| time::now().to_rfc3339())
 }
 
-fn id_in(ids: &[String]) -> Condition {
+fn id_in(meta: &EntityMeta, ids: &[String]) -> Condition {
     Condition::In {
-        column: "id",
+        column: meta.pk,
         values: ids.iter().cloned().map(Bind::Text).collect(),
         negated: false,
     }
@@ -499,7 +499,7 @@ fn update_sql(
     sql
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum CascadeOp {
     SoftDelete,
     Restore,
@@ -584,11 +584,12 @@ impl Cascade {
         let other = link.other(side);
         let mut sql = DynSql::new(&format!(
             "SELECT jsonb_build_object('id', l.\"{}\") AS record FROM \"{}\" l \
-             JOIN \"{}\" p ON l.\"{}\" = p.id WHERE p.id = ANY(",
+             JOIN \"{}\" p ON l.\"{}\" = p.\"{pk}\" WHERE p.\"{pk}\" = ANY(",
             other.column,
             link.table_name(),
             meta.table,
-            side.column
+            side.column,
+            pk = meta.pk
         ));
         sql.bind_array(ids.to_vec(), "text");
         sql.push(") AND p.deleted_at IS NOT NULL AND l.deleted_at = p.deleted_at");
@@ -630,9 +631,10 @@ impl Cascade {
             sql.bind(self.stamp(), "timestamptz");
             sql.push(&format!(" WHERE t.\"{column}\" = ANY("));
             sql.bind_array(keys, "text");
-            sql.push(
-                ") AND t.deleted_at IS NULL RETURNING jsonb_build_object('id', t.id) AS record",
-            );
+            sql.push(&format!(
+                ") AND t.deleted_at IS NULL RETURNING jsonb_build_object('id', t.\"{}\") AS record",
+                meta.pk
+            ));
             let ids = ids_of(sql.load_json(c).await?);
             if ids.is_empty() {
                 return Ok(());
@@ -650,7 +652,8 @@ impl Cascade {
                         let linked = self.linked(c, link, side, &ids, false).await?;
                         match other.meta {
                             Some(other_meta) => {
-                                self.soft_delete(c, other_meta, "id", linked).await?
+                                self.soft_delete(c, other_meta, other_meta.pk, linked)
+                                    .await?
                             }
                             None if other.soft_delete => {
                                 self.soft_delete_plain(c, other.table, linked).await?
@@ -695,9 +698,12 @@ impl Cascade {
                 };
                 let child = (rel.target)();
                 let mut sql = DynSql::new(&format!(
-                    "SELECT jsonb_build_object('id', t.id) AS record FROM \"{}\" t JOIN \"{}\" p ON t.\"{fk}\" = p.id \
-                     WHERE p.id = ANY(",
-                    child.table, meta.table
+                    "SELECT jsonb_build_object('id', t.\"{}\") AS record FROM \"{}\" t \
+                     JOIN \"{}\" p ON t.\"{fk}\" = p.\"{pk}\" WHERE p.\"{pk}\" = ANY(",
+                    child.pk,
+                    child.table,
+                    meta.table,
+                    pk = meta.pk
                 ));
                 sql.bind_array(ids.clone(), "text");
                 sql.push(") AND p.deleted_at IS NOT NULL AND t.deleted_at = p.deleted_at");
@@ -725,10 +731,11 @@ impl Cascade {
                     }
                     let mut sql = DynSql::new(&format!(
                         "UPDATE \"{}\" AS t SET deleted_at = NULL FROM \"{}\" p \
-                         WHERE t.\"{}\" = p.id AND p.id = ANY(",
+                         WHERE t.\"{}\" = p.\"{pk}\" AND p.\"{pk}\" = ANY(",
                         link.table_name(),
                         meta.table,
-                        side.column
+                        side.column,
+                        pk = meta.pk
                     ));
                     sql.bind_array(ids.clone(), "text");
                     sql.push(
@@ -742,13 +749,15 @@ impl Cascade {
                 }
             }
             let mut sql = DynSql::new(&format!(
-                "UPDATE \"{}\" AS t SET deleted_at = NULL WHERE t.id = ANY(",
-                meta.table
+                "UPDATE \"{}\" AS t SET deleted_at = NULL WHERE t.\"{pk}\" = ANY(",
+                meta.table,
+                pk = meta.pk
             ));
             sql.bind_array(ids, "text");
-            sql.push(
-                ") AND t.deleted_at IS NOT NULL RETURNING jsonb_build_object('id', t.id) AS record",
-            );
+            sql.push(&format!(
+                ") AND t.deleted_at IS NOT NULL RETURNING jsonb_build_object('id', t.\"{}\") AS record",
+                meta.pk
+            ));
             let restored = ids_of(sql.load_json(c).await?);
             self.record(meta, "restored", &restored);
             Ok(())
@@ -768,8 +777,9 @@ impl Cascade {
                 return Ok(());
             }
             let mut select = DynSql::new(&format!(
-                "SELECT jsonb_build_object('id', t.id) AS record FROM \"{}\" t WHERE t.\"{column}\" = ANY(",
-                meta.table
+                "SELECT jsonb_build_object('id', t.\"{pk}\") AS record FROM \"{}\" t WHERE t.\"{column}\" = ANY(",
+                meta.table,
+                pk = meta.pk
             ));
             select.bind_array(keys, "text");
             select.push(")");
@@ -797,7 +807,9 @@ impl Cascade {
                     if other.delete_cascade {
                         let linked = self.linked(c, link, side, &ids, true).await?;
                         match other.meta {
-                            Some(other_meta) => self.delete(c, other_meta, "id", linked).await?,
+                            Some(other_meta) => {
+                                self.delete(c, other_meta, other_meta.pk, linked).await?
+                            }
                             None => {
                                 let mut sql = DynSql::new(&format!(
                                     "DELETE FROM \"{}\" WHERE id = ANY(",
@@ -823,8 +835,8 @@ impl Cascade {
                 }
             }
             let mut sql = DynSql::new(&format!(
-                "DELETE FROM \"{}\" AS t WHERE t.id = ANY(",
-                meta.table
+                "DELETE FROM \"{}\" AS t WHERE t.\"{}\" = ANY(",
+                meta.table, meta.pk
             ));
             sql.bind_array(ids.clone(), "text");
             sql.push(")");
@@ -894,7 +906,10 @@ impl<E: Entity> EntityService<E> {
     /// changes under a parent row are serialised. Medusa's `not_found` if
     /// there is none.
     pub async fn retrieve_for_update(&self, tx: &mut Tx<'_>, id: &str) -> Result<E> {
-        let mut sql = self.select(&id_in(&[id.to_string()]), &ListConfig::default())?;
+        let mut sql = self.select(
+            &id_in(self.meta(), &[id.to_string()]),
+            &ListConfig::default(),
+        )?;
         sql.push(" FOR UPDATE OF t");
         Self::decode(sql.load_json(tx.conn).await?)?
             .pop()
@@ -929,6 +944,38 @@ impl<E: Entity> EntityService<E> {
         let created = Self::in_order(records, &ids)?;
         tx.pending.push(meta, "created", &ids);
         Ok(created)
+    }
+
+    /// [`soft_delete`](Self::soft_delete) inside `tx`, with its cascades:
+    /// for a domain rule that must hold with the delete (a region's
+    /// countries are released when it goes).
+    pub async fn soft_delete_in(&self, tx: &mut Tx<'_>, ids: &[String]) -> Result<Deleted> {
+        self.cascade_in(tx, CascadeOp::SoftDelete, ids).await
+    }
+
+    /// [`delete`](Self::delete) inside `tx`, with its cascades.
+    pub async fn delete_in(&self, tx: &mut Tx<'_>, ids: &[String]) -> Result<Deleted> {
+        self.cascade_in(tx, CascadeOp::Delete, ids).await
+    }
+
+    async fn cascade_in(&self, tx: &mut Tx<'_>, op: CascadeOp, ids: &[String]) -> Result<Deleted> {
+        let meta = self.meta();
+        if op == CascadeOp::SoftDelete && !meta.soft_delete {
+            return Err(Error::invalid_data(format!(
+                "{} cannot be soft deleted",
+                meta.name
+            )));
+        }
+        let mut state = Cascade::new(time::now(), self.links.clone());
+        let ids = ids.to_vec();
+        match op {
+            CascadeOp::SoftDelete => state.soft_delete(tx.conn, meta, meta.pk, ids).await,
+            CascadeOp::Restore => state.restore(tx.conn, meta, ids).await,
+            CascadeOp::Delete => state.delete(tx.conn, meta, meta.pk, ids).await,
+        }
+        .map_err(|e| meta.refine_duplicate(e))?;
+        tx.pending.0.extend(state.pending.0);
+        Ok(state.touched)
     }
 
     /// Update every live row matching `condition` with the same changes,
@@ -966,8 +1013,9 @@ impl<E: Entity> EntityService<E> {
         }
         let meta = E::META;
         let mut sql = DynSql::new(&format!(
-            "SELECT to_jsonb(t.id) AS record FROM \"{}\" t WHERE t.id = ANY(",
-            meta.table
+            "SELECT to_jsonb(t.\"{pk}\") AS record FROM \"{}\" t WHERE t.\"{pk}\" = ANY(",
+            meta.table,
+            pk = meta.pk
         ));
         sql.bind_array(ids.to_vec(), "text");
         sql.push(")");
@@ -1001,7 +1049,7 @@ impl<E: Entity> EntityService<E> {
             }
             sql.push("updated_at = ");
             sql.bind(Bind::Text(updated_at(row)), "timestamptz");
-            sql.push(" WHERE t.id = ");
+            sql.push(&format!(" WHERE t.\"{}\" = ", meta.pk));
             sql.bind(Bind::Text(row.id().to_string()), "text");
             sql.run(conn).await?;
         }

@@ -166,7 +166,7 @@ struct CountRow {
 
 /// `jsonb_build_object(…)` of every column of `meta` on alias `alias`, as
 /// the wire shows it: timestamps as `Date#toISOString()` (milliseconds),
-/// `numeric` as exact text.
+/// `numeric` as JSON numbers (as Medusa answers amounts).
 pub fn record_expr(meta: &EntityMeta, alias: &str) -> String {
     record_expr_with(meta, alias, "MS")
 }
@@ -185,7 +185,9 @@ fn record_expr_with(meta: &EntityMeta, alias: &str, fraction: &str) -> String {
             .map(|c| {
                 let col = format!("{alias}.\"{c}\"");
                 let value = match meta.column(c) {
-                    Some(ColumnType::Numeric) => format!("{col}::text"),
+                    // Typed rows decode exact decimals from text; the wire
+                    // (Query's records) shows numbers, as Medusa does.
+                    Some(ColumnType::Numeric) if fraction == "US" => format!("{col}::text"),
                     // What the wire shows: `Date#toISOString()`.
                     Some(ColumnType::Timestamptz) => format!(
                         "to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.{fraction}\"Z\"')"

@@ -132,6 +132,10 @@ impl WorkflowError {
     pub fn error(&self) -> &Error {
         &self.0.error
     }
+    /// The message of the error that failed the run.
+    pub fn message(&self) -> &str {
+        self.error().message()
+    }
     pub fn into_error(self) -> Error {
         self.0.error
     }
