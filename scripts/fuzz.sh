@@ -5,7 +5,8 @@
 # target/fuzz-venv, builds and starts the example server on a fresh, seeded
 # database with an admin user, validates /openapi.json as OpenAPI 3.1, then
 # runs schemathesis over every operation (store, admin, auth), logged in as
-# the admin, then over the store's customer routes logged in as a customer,
+# the admin, then over the store's customer routes logged in as a customer
+# (every request carries the seed's publishable key),
 # with the server-error, status-code, content-type and response-schema
 # checks. Exits non-zero on any failure.
 #
@@ -47,7 +48,9 @@ export DATABASE_URL="$PG/$DB" PORT HOST=127.0.0.1 RUST_LOG="${RUST_LOG:-error}"
 export JWT_SECRET=fuzz-jwt-secret COOKIE_SECRET=fuzz-cookie-secret
 # The fuzzer logs in far more often than a person: no auth rate limits.
 export STHENO_AUTH_RATE_LIMIT_PER_IP=0 STHENO_AUTH_RATE_LIMIT_PER_IDENTITY=0
-"$BIN" seed >/dev/null
+# The seed prints the storefront's publishable key: every /store request sends it.
+KEY=$("$BIN" seed | sed -n 's/^Publishable API key.*: //p')
+[ -n "$KEY" ] || { echo "the seed printed no publishable key" >&2; exit 1; }
 STHENO_USER_PASSWORD="$PASSWORD" "$BIN" user create --email "$EMAIL" >/dev/null
 
 LOG=target/fuzz-server.log
@@ -78,6 +81,7 @@ echo "== every operation, as the admin ($MAX_TIME s)"
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
   --checks "$CHECKS" \
   --header "Authorization: Bearer $TOKEN" \
+  --header "x-publishable-api-key: $KEY" \
   --exclude-operation-id deleteAdminUsersId \
   --max-time "$MAX_TIME" \
   --seed "$SEED" \
@@ -89,13 +93,14 @@ CUSTOMER=fuzz-customer@stheno.test
 post() { curl -sf -H 'content-type: application/json' "${@:3}" -d "$2" "http://127.0.0.1:$PORT$1"; }
 token_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 REG=$(post /auth/customer/emailpass/register "{\"email\":\"$CUSTOMER\",\"password\":\"$PASSWORD\"}" | token_of)
-post /store/customers "{\"email\":\"$CUSTOMER\"}" -H "Authorization: Bearer $REG" >/dev/null
+post /store/customers "{\"email\":\"$CUSTOMER\"}" -H "Authorization: Bearer $REG" -H "x-publishable-api-key: $KEY" >/dev/null
 CTOKEN=$(post /auth/customer/emailpass "{\"email\":\"$CUSTOMER\",\"password\":\"$PASSWORD\"}" | token_of)
 CUSTOMER_TIME=$(( MAX_TIME / 3 > 30 ? MAX_TIME / 3 : 30 ))
 echo "== the store's customer routes, as a customer ($CUSTOMER_TIME s)"
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
   --checks "$CHECKS" \
   --header "Authorization: Bearer $CTOKEN" \
+  --header "x-publishable-api-key: $KEY" \
   --include-path-regex '^/store/customers/me' \
   --max-time "$CUSTOMER_TIME" \
   --seed "$SEED" \

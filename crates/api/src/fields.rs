@@ -270,6 +270,7 @@ pub const ADMIN_PRODUCT: FieldsConfig<'static> = admin(&[
     "*images",
     "*variants",
     "*variants.options",
+    "*variants.prices",
     "*categories",
 ]);
 
@@ -299,6 +300,7 @@ pub const ADMIN_VARIANT: FieldsConfig<'static> = admin(&[
     "deleted_at",
     "*options",
     "*options.option",
+    "*prices",
 ]);
 
 pub const ADMIN_OPTION: FieldsConfig<'static> = admin(&[

@@ -17,8 +17,12 @@ mod catalog;
 pub mod crud;
 mod customer_fields;
 mod fields;
+mod geo;
+pub mod publishable;
 mod respond;
+mod secret_keys;
 mod store;
+mod variant_prices;
 pub(crate) mod workflow;
 
 pub use fields::*;

@@ -40,8 +40,15 @@
 //! ```
 
 pub mod accounts;
+pub mod channels;
 pub mod customer;
 pub mod domain;
 pub mod entity;
+pub mod inventory;
+pub mod links;
+pub mod pricing;
 pub mod product;
+pub mod region;
+pub mod store;
+pub mod tax;
 pub mod user;

@@ -77,6 +77,62 @@ impl App {
                 ModuleRegistration::of::<stheno_customer::CustomerModule>("stheno-customer");
             self.modules.push(&CUSTOMER);
         }
+        #[cfg(feature = "pricing")]
+        {
+            static PRICING: ModuleRegistration =
+                ModuleRegistration::of::<stheno_pricing::PricingModule>("stheno-pricing");
+            self.modules.push(&PRICING);
+        }
+        #[cfg(feature = "inventory")]
+        {
+            static INVENTORY: ModuleRegistration =
+                ModuleRegistration::of::<stheno_inventory::InventoryModule>("stheno-inventory");
+            self.modules.push(&INVENTORY);
+        }
+        #[cfg(feature = "stock-location")]
+        {
+            static STOCK_LOCATION: ModuleRegistration = ModuleRegistration::of::<
+                stheno_stock_location::StockLocationModule,
+            >("stheno-stock-location");
+            self.modules.push(&STOCK_LOCATION);
+        }
+        #[cfg(feature = "tax")]
+        {
+            static TAX: ModuleRegistration =
+                ModuleRegistration::of::<stheno_tax::TaxModule>("stheno-tax");
+            self.modules.push(&TAX);
+        }
+        #[cfg(feature = "sales-channel")]
+        {
+            static SALES_CHANNEL: ModuleRegistration = ModuleRegistration::of::<
+                stheno_sales_channel::SalesChannelModule,
+            >("stheno-sales-channel");
+            self.modules.push(&SALES_CHANNEL);
+        }
+        #[cfg(feature = "api-key")]
+        {
+            static API_KEY: ModuleRegistration =
+                ModuleRegistration::of::<stheno_api_key::ApiKeyModule>("stheno-api-key");
+            self.modules.push(&API_KEY);
+        }
+        #[cfg(feature = "currency")]
+        {
+            static CURRENCY: ModuleRegistration =
+                ModuleRegistration::of::<stheno_currency::CurrencyModule>("stheno-currency");
+            self.modules.push(&CURRENCY);
+        }
+        #[cfg(feature = "region")]
+        {
+            static REGION: ModuleRegistration =
+                ModuleRegistration::of::<stheno_region::RegionModule>("stheno-region");
+            self.modules.push(&REGION);
+        }
+        #[cfg(feature = "store")]
+        {
+            static STORE: ModuleRegistration =
+                ModuleRegistration::of::<stheno_store::StoreModule>("stheno-store");
+            self.modules.push(&STORE);
+        }
         #[cfg(feature = "api")]
         self.routes.extend(stheno_api::routes());
         self

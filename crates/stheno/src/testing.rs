@@ -37,6 +37,12 @@ pub struct TestApp {
     pub events: Arc<RecordingEventBus>,
     routes: Vec<stheno_http::Routes>,
     admin_token: String,
+    /// The publishable key `/store` requests send (`x-publishable-api-key`),
+    /// linked to [`TestApp::sales_channel_id`]; `None` without the API-key
+    /// and sales-channel modules.
+    pub publishable_key: Option<String>,
+    /// The sales channel of [`TestApp::publishable_key`].
+    pub sales_channel_id: Option<String>,
     // Dropped last: the database outlives the pool users above.
     pub db: TestDb,
 }
@@ -88,6 +94,10 @@ impl TestApp {
         let app = make(config).event_bus(events.clone());
         let container = app.build().await.map_err(|e| e.to_string())?;
         let admin_token = admin_token(&container).await?;
+        let (publishable_key, sales_channel_id) = match storefront_key(&container).await? {
+            Some((key, channel)) => (Some(key), Some(channel)),
+            None => (None, None),
+        };
         // Tests see only the events of their own requests.
         events.take();
         Ok(Self {
@@ -95,6 +105,8 @@ impl TestApp {
             events,
             routes: app.explicit_routes().to_vec(),
             admin_token,
+            publishable_key,
+            sales_channel_id,
             db,
         })
     }
@@ -160,6 +172,13 @@ impl TestApp {
         token: Option<&str>,
     ) -> TestResponse {
         let mut req = TestRequest::default().method(method).uri(path);
+        if let Some(key) = self
+            .publishable_key
+            .as_deref()
+            .filter(|_| path.starts_with("/store"))
+        {
+            req = req.insert_header(("x-publishable-api-key", key));
+        }
         if let Some(token) = token {
             req = req.insert_header(("authorization", format!("Bearer {token}")));
         }
@@ -206,6 +225,63 @@ impl TestApp {
     pub async fn admin_delete(&self, path: &str) -> TestResponse {
         self.request(Method::DELETE, path, None, true).await
     }
+}
+
+/// A sales channel, a publishable key linked to it and a store whose
+/// default channel it is, as a storefront's setup has them (API-key and
+/// sales-channel modules linked).
+#[cfg(all(feature = "api-key", feature = "sales-channel"))]
+async fn storefront_key(container: &Container) -> TestResult<Option<(String, String)>> {
+    use stheno_api_key::{ApiKeyModule, ApiKeyType, NewApiKey};
+    use stheno_sales_channel::{CreateSalesChannel, SalesChannelModule};
+    let (Ok(keys), Ok(channels)) = (
+        container.module::<ApiKeyModule>(),
+        container.module::<SalesChannelModule>(),
+    ) else {
+        return Ok(None);
+    };
+    let channel = channels
+        .sales_channels()
+        .create_one(CreateSalesChannel::new("Default Sales Channel"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let key = keys
+        .create_api_key(NewApiKey {
+            title: "Test storefront".into(),
+            r#type: ApiKeyType::Publishable,
+            created_by: "test".into(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    container
+        .links()
+        .create(
+            "api_key",
+            &key.api_key.id,
+            "sales_channel",
+            std::slice::from_ref(&channel.id),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    // The store: its default channel is where new products go.
+    #[cfg(feature = "store")]
+    if let Ok(stores) = container.module::<stheno_store::StoreModule>() {
+        let store: stheno_store::NewStore = serde_json::from_value(serde_json::json!({
+            "default_sales_channel_id": channel.id,
+            "supported_currencies": [{"currency_code": "eur", "is_default": true}, {"currency_code": "usd"}]
+        }))
+        .map_err(|e| e.to_string())?;
+        stores
+            .create_stores(vec![store])
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(Some((key.raw_token, channel.id)))
+}
+
+#[cfg(not(all(feature = "api-key", feature = "sales-channel")))]
+async fn storefront_key(_: &Container) -> TestResult<Option<(String, String)>> {
+    Ok(None)
 }
 
 /// A token for the test admin: a real user and identity when the user and

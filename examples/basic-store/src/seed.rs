@@ -1,16 +1,24 @@
-//! The demo catalog: collections, a category tree, tags, a type and a few
-//! published products with options, variants and images. Loading it twice
-//! changes nothing.
+//! The demo catalog: a store, two regions (Europe in eur, US in usd), a
+//! sales channel with a publishable key (printed), a warehouse with stock,
+//! collections, a category tree, tags, a type and published products with
+//! options, variants, images and prices in both currencies (some on a sale
+//! price list). Loading it twice changes nothing.
 
 use anyhow::Context;
 use serde_json::{Value, json};
+use stheno::api_key::{ApiKeyModule, ApiKeyType, NewApiKey};
+use stheno::core_flows::{product::create_products, region::create_regions, store::create_stores};
 use stheno::framework::Container;
+use stheno::inventory::{CreateInventoryLevelInput, InventoryModule};
+use stheno::pricing::{CreatePriceListInput, PriceListPriceInput, PricingModule};
 use stheno::product::{
     CreateCategoryInput, CreateProductCollection, CreateProductInput, CreateProductTag,
     CreateProductType, ProductCategoryFilter, ProductModule,
 };
+use stheno::sales_channel::{CreateSalesChannel, SalesChannelModule};
 use stheno::sdk::entity::{FieldFilter, ListConfig};
 use stheno::sdk::list::Page;
+use stheno::stock_location::{CreateStockLocationInput, StockLocationModule};
 
 /// Number of demo products (each with 6 variants: 3 sizes × 2 colors).
 pub const PRODUCTS: usize = 20;
@@ -31,6 +39,74 @@ pub async fn demo_catalog(container: Container) -> anyhow::Result<()> {
         println!("Demo catalog already present; nothing to do.");
         return Ok(());
     }
+
+    // Where the storefront sells: a channel, its key, a warehouse, the
+    // store and two regions.
+    let channel = container
+        .require::<SalesChannelModule>()?
+        .sales_channels()
+        .create_one(CreateSalesChannel::new("Default Sales Channel"))
+        .await?;
+    let key = container
+        .require::<ApiKeyModule>()?
+        .create_api_key(NewApiKey {
+            title: "Demo storefront".into(),
+            r#type: ApiKeyType::Publishable,
+            created_by: "seed".into(),
+        })
+        .await?;
+    let links = container.links();
+    links
+        .create(
+            "api_key",
+            &key.api_key.id,
+            "sales_channel",
+            std::slice::from_ref(&channel.id),
+        )
+        .await?;
+    let warehouse = container
+        .require::<StockLocationModule>()?
+        .create_stock_location(from_json::<CreateStockLocationInput>(json!({
+            "name": "European Warehouse",
+            "address": {"address_1": "Main Street 1", "city": "Copenhagen", "country_code": "dk"}
+        }))?)
+        .await?;
+    links
+        .create(
+            "sales_channel",
+            &channel.id,
+            "stock_location",
+            std::slice::from_ref(&warehouse.id),
+        )
+        .await?;
+    let engine = container.workflows();
+    let regions = engine
+        .run(
+            &create_regions(),
+            vec![
+                from_json(json!({"name": "Europe", "currency_code": "eur",
+                                 "countries": ["de", "dk", "fr", "it", "es", "se", "gb"]}))?,
+                from_json(json!({"name": "US", "currency_code": "usd", "countries": ["us"]}))?,
+            ],
+        )
+        .await
+        .result?;
+    engine
+        .run(
+            &create_stores(),
+            vec![from_json(json!({
+                "name": "Stheno Demo Store",
+                "default_sales_channel_id": channel.id,
+                "default_region_id": regions[0].id,
+                "default_location_id": warehouse.id,
+                "supported_currencies": [
+                    {"currency_code": "eur", "is_default": true},
+                    {"currency_code": "usd"}
+                ]
+            }))?],
+        )
+        .await
+        .result?;
 
     let collections = products
         .product_collections()
@@ -81,7 +157,11 @@ pub async fn demo_catalog(container: Container) -> anyhow::Result<()> {
                     "title": format!("{s} / {c}"),
                     "sku": format!("{}-{}-{}", handle.to_uppercase(), s, c.to_uppercase()),
                     "options": {"Size": s, "Color": c},
-                    "manage_inventory": false,
+                    "manage_inventory": true,
+                    "prices": [
+                        {"amount": 25 + i, "currency_code": "eur"},
+                        {"amount": 29 + i, "currency_code": "usd"},
+                    ],
                 })
             })
             .collect();
@@ -106,10 +186,67 @@ pub async fn demo_catalog(container: Container) -> anyhow::Result<()> {
             "variants": variants,
         }))?);
     }
-    let created = products.create_products(inputs).await?;
+    let created = engine.run(&create_products(), inputs).await.result?;
+
+    // Stock: creating the products gave each variant an inventory item;
+    // 100 units of each in the warehouse.
+    let variants = products
+        .product_variants()
+        .list(&Default::default(), &ListConfig::default())
+        .await?;
+    let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
+    let levels = links
+        .list_rows("product_variant", &variant_ids, "inventory_item")
+        .await?
+        .into_iter()
+        .map(|row| {
+            from_json::<CreateInventoryLevelInput>(json!({
+                "inventory_item_id": row.right_id,
+                "location_id": warehouse.id,
+                "stocked_quantity": 100
+            }))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    container
+        .require::<InventoryModule>()?
+        .create_inventory_levels(levels)
+        .await?;
+
+    // A summer sale: the first product's variants 20 % off in eur.
+    let pricing = container.require::<PricingModule>()?;
+    let first: Vec<String> = variants
+        .iter()
+        .filter(|v| v.product_id.as_deref() == Some(created[0].id.as_str()))
+        .map(|v| v.id.clone())
+        .collect();
+    let sets = links.list("product_variant", &first, "price_set").await?;
+    let sale: Vec<PriceListPriceInput> = sets
+        .iter()
+        .map(|(_, set)| {
+            from_json(json!({"price_set_id": set, "amount": 20, "currency_code": "eur"}))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    pricing
+        .create_price_lists(vec![from_json::<CreatePriceListInput>(json!({
+            "title": "Summer sale",
+            "description": "20 % off the first shirt",
+            "status": "active",
+            "type": "sale",
+            "prices": sale,
+        }))?])
+        .await?;
+
     println!(
-        "Created {} products, 2 collections, 3 categories, 2 tags, 1 type.",
+        "Created {} products with prices in eur and usd and stock, 2 regions, 2 collections, 3 categories, 2 tags, 1 type, a sale price list.",
         created.len()
+    );
+    println!(
+        "Region Europe: {}   Region US: {}",
+        regions[0].id, regions[1].id
+    );
+    println!(
+        "Publishable API key (send it as x-publishable-api-key): {}",
+        key.raw_token
     );
     Ok(())
 }

@@ -5,8 +5,13 @@
 //! routes read, validate, run one workflow and answer.
 
 pub(crate) mod catalog;
+mod channels;
 mod customers;
+mod geo;
+mod inventory;
+mod pricing;
 mod products;
+mod tax;
 mod users;
 mod workflows;
 
@@ -21,6 +26,11 @@ pub(crate) fn configure(r: &mut RouteSet) {
     catalog::configure(r);
     users::configure(r);
     customers::configure(r);
+    geo::configure(r);
+    channels::configure(r);
+    tax::configure(r);
+    inventory::configure(r);
+    pricing::configure(r);
     workflows::configure(r);
 }
 

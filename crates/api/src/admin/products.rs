@@ -25,8 +25,8 @@ use stheno_product::{
 use super::{Batch, LinkBatch, ParsedBatch};
 use crate::catalog::one as first;
 use crate::fields::{ADMIN_OPTION, ADMIN_PRODUCT, ADMIN_VARIANT};
-use crate::respond;
 use crate::workflow::run;
+use crate::{respond, variant_prices};
 
 const ADMIN: QueryContext = QueryContext::ADMIN;
 
@@ -213,7 +213,8 @@ async fn list(
     c: web::Data<Container>,
     q: ListQuery<AdminProductParams>,
 ) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_PRODUCT)?;
+    let mut selection = q.selection(ADMIN_PRODUCT)?;
+    let prices = variant_prices::take(&mut selection, true);
     let page = q.page(50);
     let order = q.order_by(None);
     let config = ListConfig::page(page)
@@ -245,10 +246,32 @@ async fn list(
         .require::<ProductModule>()?
         .list_products(&filter, &config)
         .await?;
-    respond::list(
-        &c, "product", "products", &rows, count, page, &selection, ADMIN,
-    )
-    .await
+    let mut records = respond::expand_many(&c, "product", &rows, &selection, ADMIN).await?;
+    if prices {
+        variant_prices::attach(&c, &mut records, true).await?;
+    }
+    Ok(stheno_http::response::list(
+        "products", records, count, page,
+    ))
+}
+
+/// One product as admin routes answer it (with `variants[].prices` when
+/// selected).
+async fn product_one(
+    c: &Container,
+    product: &Product,
+    selection: &Selection,
+) -> ApiResult<HttpResponse> {
+    let mut selection = selection.clone();
+    let prices = variant_prices::take(&mut selection, true);
+    let mut records = vec![respond::expand_one(c, "product", product, &selection, ADMIN).await?];
+    if prices {
+        variant_prices::attach(c, &mut records, true).await?;
+    }
+    Ok(stheno_http::response::one(
+        "product",
+        records.pop().unwrap_or_default(),
+    ))
 }
 
 /// Read a product back for a mutation response.
@@ -262,7 +285,7 @@ async fn product_response(
         .products()
         .retrieve(id)
         .await?;
-    respond::one(c, "product", "product", &product, selection, ADMIN).await
+    product_one(c, &product, selection).await
 }
 
 async fn create(
@@ -272,7 +295,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let selection = q.selection(ADMIN_PRODUCT)?;
     let product = first(run(&c, product::create_products(), vec![body.0]).await?)?;
-    respond::one(&c, "product", "product", &product, &selection, ADMIN).await
+    product_one(&c, &product, &selection).await
 }
 
 async fn retrieve(
@@ -292,7 +315,7 @@ async fn update(
     let selection = q.selection(ADMIN_PRODUCT)?;
     let update = vec![Update::new(id.as_str(), body.0)];
     let product = first(run(&c, product::update_products(), update).await?)?;
-    respond::one(&c, "product", "product", &product, &selection, ADMIN).await
+    product_one(&c, &product, &selection).await
 }
 
 async fn delete(c: web::Data<Container>, id: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -357,7 +380,8 @@ async fn list_variants(
     product_id: web::Path<String>,
     q: ListQuery<VariantParams>,
 ) -> ApiResult<HttpResponse> {
-    let selection = q.selection(ADMIN_VARIANT)?;
+    let mut selection = q.selection(ADMIN_VARIANT)?;
+    let prices = variant_prices::take(&mut selection, false);
     let page = q.page(50);
     let config = ListConfig::page(page).ordered(q.order_by(None));
     let products = c.require::<ProductModule>()?;
@@ -378,17 +402,11 @@ async fn list_variants(
         .product_variants()
         .list_and_count(&filter, &config)
         .await?;
-    respond::list(
-        &c,
-        "product_variant",
-        "variants",
-        &rows,
-        count,
-        page,
-        &selection,
-        ADMIN,
-    )
-    .await
+    let mut records = respond::expand_many(&c, "product_variant", &rows, &selection, ADMIN).await?;
+    if prices {
+        variant_prices::attach(&c, &mut records, false).await?;
+    }
+    Ok(response::list("variants", records, count, page))
 }
 
 async fn create_variant(
@@ -454,15 +472,14 @@ async fn retrieve_variant(
     let (product_id, variant_id) = path.into_inner();
     let products = c.require::<ProductModule>()?;
     let variant = variant_of(&products, &product_id, &variant_id).await?;
-    respond::one(
-        &c,
-        "product_variant",
-        "variant",
-        &variant,
-        &q.selection(ADMIN_VARIANT)?,
-        ADMIN,
-    )
-    .await
+    let mut selection = q.selection(ADMIN_VARIANT)?;
+    let prices = variant_prices::take(&mut selection, false);
+    let mut records =
+        vec![respond::expand_one(&c, "product_variant", &variant, &selection, ADMIN).await?];
+    if prices {
+        variant_prices::attach(&c, &mut records, false).await?;
+    }
+    Ok(response::one("variant", records.pop().unwrap_or_default()))
 }
 
 async fn update_variant(

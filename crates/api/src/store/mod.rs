@@ -3,7 +3,9 @@
 
 pub(crate) mod catalog;
 pub(crate) mod customers;
+mod geo;
 mod products;
+mod storefront;
 
 use stheno_http::openapi::RouteSet;
 
@@ -11,4 +13,5 @@ pub(crate) fn configure(r: &mut RouteSet) {
     products::configure(r);
     catalog::configure(r);
     customers::configure(r);
+    geo::configure(r);
 }

@@ -4,14 +4,16 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use stheno_framework::Container;
 use stheno_http::openapi::{Doc, RouteSet, list_basics};
-use stheno_http::{ApiResult, ListQuery};
-use stheno_module_sdk::entity::{Entity, FieldFilter, ListConfig};
+use stheno_http::{ApiResult, ListQuery, MaybeAuthenticated};
+use stheno_module_sdk::entity::{Condition, Entity, EntityFilter, FieldFilter, ListConfig};
 use stheno_module_sdk::graph::QueryContext;
 use stheno_module_sdk::list::{DateFilter, OneOrMany, Page};
 use stheno_product::models::{Product, ProductStatus};
 use stheno_product::{ProductFilter, ProductListFilter, ProductModule};
 
+use super::storefront::{self, Decorations, PricingParams};
 use crate::fields::STORE_PRODUCT;
+use crate::publishable::PublishableKey;
 use crate::respond;
 
 pub(super) fn configure(r: &mut RouteSet) {
@@ -34,9 +36,9 @@ pub(super) fn configure(r: &mut RouteSet) {
     );
 }
 
-/// Filters a storefront may use. Pricing and sales-channel context
-/// parameters are accepted so Medusa's SDK calls validate; they have no
-/// effect until the pricing and sales-channel modules exist.
+/// Filters a storefront may use, and the pricing context (`region_id`;
+/// `country_code`, `province` and `cart_id` are accepted as Medusa's SDK
+/// sends them).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -67,21 +69,28 @@ pub(crate) struct StoreProductParams {
     created_at: Option<DateFilter>,
     #[param(inline, style = DeepObject, explode)]
     updated_at: Option<DateFilter>,
-    // Pricing and sales-channel context: validated, not used yet.
-    #[allow(dead_code)]
+    /// Prices the variants in this region's currency.
     region_id: Option<String>,
-    #[allow(dead_code)]
+    /// Shows prices with and without tax for this country…
     country_code: Option<String>,
-    #[allow(dead_code)]
+    /// … and province.
     province: Option<String>,
     #[allow(dead_code)]
     cart_id: Option<String>,
-    #[allow(dead_code)]
+    /// Narrows the key's sales channels to these.
     #[param(inline)]
     sales_channel_id: Option<OneOrMany>,
 }
 
 impl StoreProductParams {
+    fn pricing(&self) -> PricingParams<'_> {
+        PricingParams {
+            region_id: self.region_id.as_deref(),
+            country_code: self.country_code.as_deref(),
+            province: self.province.as_deref(),
+        }
+    }
+
     /// The module filter, restricted to what shoppers may see.
     fn into_filter(self) -> ProductListFilter {
         ProductListFilter {
@@ -107,37 +116,56 @@ impl StoreProductParams {
     }
 }
 
+/// The key's sales channels, narrowed by `sales_channel_id`.
+fn channels(key: &PublishableKey, asked: Option<&OneOrMany>) -> PublishableKey {
+    let mut key = key.clone();
+    if let Some(asked) = asked {
+        key.sales_channel_ids.retain(|c| asked.0.contains(c));
+    }
+    key
+}
+
 async fn list(
     c: web::Data<Container>,
+    key: PublishableKey,
+    auth: MaybeAuthenticated,
     q: ListQuery<StoreProductParams>,
 ) -> ApiResult<HttpResponse> {
-    let selection = q.selection(STORE_PRODUCT)?;
+    let mut selection = q.selection(STORE_PRODUCT)?;
     let page = q.page(50);
     let config = ListConfig::page(page).ordered(q.order_by(None));
     let ListQuery { filters, .. } = q;
+    let decorations =
+        Decorations::of(&c, &mut selection, filters.pricing(), auth.0.as_ref()).await?;
+    let key = channels(&key, filters.sales_channel_id.as_ref());
+    let condition = Condition::All(vec![
+        filters.into_filter().condition(),
+        storefront::in_channels(&c, &key)?,
+    ]);
     let products = c.require::<ProductModule>()?;
     let (rows, count) = products
-        .list_products(&filters.into_filter(), &config)
+        .products()
+        .list_and_count_where(&condition, &config)
         .await?;
-    respond::list(
-        &c,
-        "product",
-        "products",
-        &rows,
-        count,
-        page,
-        &selection,
-        QueryContext::STORE,
-    )
-    .await
+    let mut records =
+        respond::expand_many(&c, "product", &rows, &selection, QueryContext::STORE).await?;
+    decorations.apply(&c, &key, &mut records).await?;
+    Ok(stheno_http::response::list(
+        "products", records, count, page,
+    ))
 }
 
 async fn retrieve(
     c: web::Data<Container>,
+    key: PublishableKey,
+    auth: MaybeAuthenticated,
     id: web::Path<String>,
     q: ListQuery<StoreProductParams>,
 ) -> ApiResult<HttpResponse> {
     let mut selection = q.selection(STORE_PRODUCT)?;
+    let decorations =
+        Decorations::of(&c, &mut selection, q.filters.pricing(), auth.0.as_ref()).await?;
+    let key = channels(&key, q.filters.sales_channel_id.as_ref());
     // Medusa's retrieve route always selects `categories.is_internal`.
     selection
         .relations
@@ -148,20 +176,20 @@ async fn retrieve(
     let id = id.into_inner();
     let mut filter = q.filters.into_filter();
     filter.columns.id = Some(FieldFilter::Eq(id.clone()));
+    let condition = Condition::All(vec![filter.condition(), storefront::in_channels(&c, &key)?]);
     let products = c.require::<ProductModule>()?;
-    let (rows, _) = products
-        .list_products(&filter, &ListConfig::page(Page::new(0, 1)))
+    let rows = products
+        .products()
+        .list_where(&condition, &ListConfig::page(Page::new(0, 1)))
         .await?;
     let product = rows
         .first()
         .ok_or_else(|| <Product as Entity>::META.not_found(&id))?;
-    respond::one(
-        &c,
+    let mut records =
+        vec![respond::expand_one(&c, "product", product, &selection, QueryContext::STORE).await?];
+    decorations.apply(&c, &key, &mut records).await?;
+    Ok(stheno_http::response::one(
         "product",
-        "product",
-        product,
-        &selection,
-        QueryContext::STORE,
-    )
-    .await
+        records.pop().unwrap_or_default(),
+    ))
 }

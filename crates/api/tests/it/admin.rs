@@ -86,6 +86,16 @@ async fn admin_routes_require_auth() {
         (Method::POST, "/admin/workflows-executions/w/run"),
         (Method::POST, "/admin/workflows-executions/w/steps/success"),
         (Method::POST, "/admin/workflows-executions/w/steps/failure"),
+        (Method::GET, "/admin/regions"),
+        (Method::POST, "/admin/regions"),
+        (Method::GET, "/admin/regions/r"),
+        (Method::POST, "/admin/regions/r"),
+        (Method::DELETE, "/admin/regions/r"),
+        (Method::GET, "/admin/currencies"),
+        (Method::GET, "/admin/currencies/eur"),
+        (Method::GET, "/admin/stores"),
+        (Method::GET, "/admin/stores/s"),
+        (Method::POST, "/admin/stores/s"),
         // The guard sits on the whole /admin scope: unknown paths too.
         (Method::GET, "/admin/not-a-route"),
     ];
@@ -110,6 +120,78 @@ async fn admin_routes_require_auth() {
         )
         .await;
     assert_eq!(res.status, 401);
+}
+
+/// `Authorization: Basic <base64(sk_…:)>`: Medusa's secret API keys.
+fn basic(token: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{token}:"))
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secret_api_keys_authenticate_admin_requests() {
+    use actix_web::test::TestRequest;
+    let app = TestApp::new().await.unwrap();
+    let keys = app
+        .container
+        .module::<stheno_api_key::ApiKeyModule>()
+        .unwrap();
+    let secret = keys
+        .create_api_key(stheno_api_key::NewApiKey {
+            title: "CI".into(),
+            r#type: stheno_api_key::ApiKeyType::Secret,
+            created_by: "user_test".into(),
+        })
+        .await
+        .unwrap();
+    let get = |auth: String| {
+        TestRequest::get()
+            .uri("/admin/regions")
+            .insert_header(("authorization", auth))
+    };
+    let res = app.send(get(basic(&secret.raw_token))).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    // Created through a secret key: the key is the actor.
+    let res = app
+        .send(
+            TestRequest::post()
+                .uri("/admin/regions")
+                .insert_header(("authorization", basic(&secret.raw_token)))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(json!({"name": "EU", "currency_code": "eur"}).to_string()),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    // Unknown, malformed, publishable: Medusa's bare 401.
+    let publishable = app.publishable_key.clone().unwrap();
+    for auth in [
+        basic("sk_0000"),
+        "Basic !!!".to_string(),
+        basic(&publishable),
+        format!("Bearer {}", secret.raw_token),
+    ] {
+        let res = app.send(get(auth.clone())).await;
+        assert_eq!(res.status, 401, "{auth}");
+        assert_eq!(res.body, json!({"message": "Unauthorized"}));
+    }
+    // A secret key is no customer on the storefront.
+    let res = app
+        .send(
+            TestRequest::get()
+                .uri("/store/customers/me")
+                .insert_header(("x-publishable-api-key", publishable))
+                .insert_header(("authorization", basic(&secret.raw_token))),
+        )
+        .await;
+    assert_eq!(res.status, 401);
+    // Revoked: refused.
+    keys.revoke(std::slice::from_ref(&secret.api_key.id), "user_test", None)
+        .await
+        .unwrap();
+    assert_eq!(app.send(get(basic(&secret.raw_token))).await.status, 401);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -332,6 +332,10 @@ async fn customer_registers_logs_in_and_manages_addresses() {
         .send(
             TestRequest::get()
                 .uri("/store/customers/me")
+                .insert_header((
+                    "x-publishable-api-key",
+                    app.publishable_key.clone().unwrap(),
+                ))
                 .insert_header(("cookie", cookie)),
         )
         .await;

@@ -3,9 +3,14 @@
 
 mod admin;
 mod auth;
+mod channels;
 mod customers;
+mod inventory;
 mod openapi;
+mod pricing;
 mod store;
+mod storefront;
+mod tax;
 mod users;
 mod workflows;
 

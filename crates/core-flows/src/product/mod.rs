@@ -24,12 +24,14 @@
 //! category tree are domain writes and run [`crate::domain`]'s steps.
 
 mod catalog;
+mod commerce;
 mod links;
 mod products;
 mod variants;
 
 pub use crate::domain::{CreateStep, DeleteStep, Entity, Update, UpdateStep};
 pub use catalog::*;
+pub use commerce::*;
 pub use links::*;
 pub use products::*;
 pub use variants::*;

@@ -143,7 +143,12 @@ pub fn create_products() -> Workflow<Vec<CreateProductInput>, Vec<Product>> {
         .then_with(
             |inputs: &Vec<CreateProductInput>| inputs.clone(),
             CreateProductsStep::new(),
-            |inputs, products| ProductsCreated {
+            |inputs, products| (inputs, products),
+        )
+        .then_with(
+            |created: &(Vec<CreateProductInput>, Vec<Product>)| created.clone(),
+            super::LinkProductCommerceStep,
+            |(inputs, _), products| ProductsCreated {
                 products,
                 additional_data: additional_data(inputs.iter().map(|i| &i.additional_data)),
             },
@@ -159,7 +164,24 @@ pub fn update_products() -> Workflow<Vec<Update<UpdateProductInput>>, Vec<Produc
         .then_with(
             |inputs: &Vec<Update<UpdateProductInput>>| inputs.clone(),
             UpdateProductsStep::new(),
-            |inputs, products| ProductsUpdated {
+            |inputs, products| (inputs, products),
+        )
+        // `variants[].prices` of variants named by id.
+        .then_with(
+            |(inputs, _): &(Vec<Update<UpdateProductInput>>, Vec<Product>)| {
+                inputs
+                    .iter()
+                    .flat_map(|i| i.update.variants.iter().flatten())
+                    .filter_map(|v| {
+                        Some(super::VariantPrices {
+                            variant_id: v.id.clone()?,
+                            prices: v.prices.clone()?,
+                        })
+                    })
+                    .collect()
+            },
+            super::SetVariantPricesStep,
+            |(inputs, products), ()| ProductsUpdated {
                 products,
                 additional_data: additional_data(inputs.iter().map(|i| &i.update.additional_data)),
             },

@@ -121,13 +121,31 @@ pub type DeleteProductVariantsStep = DeleteStep<Variants>;
 pub const PRODUCT_VARIANTS_CREATED: Hook<Vec<ProductVariant>> =
     Hook::new("create-product-variants", "productVariantsCreated");
 
-/// `create-product-variants` (`POST /admin/products/:id/variants`).
-///
-/// Not yet: inventory items and price sets (no inventory or pricing
-/// module).
+/// `create-product-variants` (`POST /admin/products/:id/variants`): the
+/// variants, then the price sets of those with `prices`.
 pub fn create_product_variants() -> Workflow<Vec<NewVariant>, Vec<ProductVariant>> {
     Workflow::new("create-product-variants")
-        .then(CreateProductVariantsStep::new())
+        .then_with(
+            |inputs: &Vec<NewVariant>| inputs.clone(),
+            CreateProductVariantsStep::new(),
+            |inputs, variants| (inputs, variants),
+        )
+        .then_with(
+            |(inputs, variants): &(Vec<NewVariant>, Vec<ProductVariant>)| {
+                inputs
+                    .iter()
+                    .zip(variants)
+                    .filter_map(|(i, v)| {
+                        Some(super::VariantPrices {
+                            variant_id: v.id.clone(),
+                            prices: i.variant.prices.clone()?,
+                        })
+                    })
+                    .collect()
+            },
+            super::SetVariantPricesStep,
+            |(_, variants), ()| variants,
+        )
         .hook(PRODUCT_VARIANTS_CREATED)
 }
 
@@ -139,7 +157,26 @@ pub const PRODUCT_VARIANTS_UPDATED: Hook<Vec<ProductVariant>> =
 /// `update-product-variants` (`POST /admin/products/:id/variants/:variant_id`).
 pub fn update_product_variants() -> Workflow<Vec<Update<UpdateVariantInput>>, Vec<ProductVariant>> {
     Workflow::new("update-product-variants")
-        .then(UpdateProductVariantsStep::new())
+        .then_with(
+            |inputs: &Vec<Update<UpdateVariantInput>>| inputs.clone(),
+            UpdateProductVariantsStep::new(),
+            |inputs, variants| (inputs, variants),
+        )
+        .then_with(
+            |(inputs, _): &(Vec<Update<UpdateVariantInput>>, Vec<ProductVariant>)| {
+                inputs
+                    .iter()
+                    .filter_map(|u| {
+                        Some(super::VariantPrices {
+                            variant_id: u.id.clone(),
+                            prices: u.update.prices.clone()?,
+                        })
+                    })
+                    .collect()
+            },
+            super::SetVariantPricesStep,
+            |(_, variants), ()| variants,
+        )
         .hook(PRODUCT_VARIANTS_UPDATED)
 }
 

@@ -1,0 +1,6 @@
+DROP TABLE IF EXISTS price_preference;
+DROP TABLE IF EXISTS price_rule;
+DROP TABLE IF EXISTS price;
+DROP TABLE IF EXISTS price_list_rule;
+DROP TABLE IF EXISTS price_list;
+DROP TABLE IF EXISTS price_set;

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS "region_country";
+DROP TABLE IF EXISTS "region";

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS stock_location;
+DROP TABLE IF EXISTS stock_location_address;

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS "store_locale";
+DROP TABLE IF EXISTS "store_currency";
+DROP TABLE IF EXISTS "store";
