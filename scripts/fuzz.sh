@@ -18,7 +18,9 @@
 # thread-safe ("AST constructor recursion depth mismatch"). `DELETE
 # /admin/users/{id}` is left out: the fuzzer would delete the admin it is
 # logged in as and test the rest of the admin API unauthenticated (the
-# suite tests that route).
+# suite tests that route). `POST /admin/api-keys/{id}/revoke` is left out
+# for the same reason: the fuzzer finds the storefront's publishable key in
+# the key list and would revoke the key every /store request sends.
 #
 # FUZZ_SEED fixes hypothesis' seed (default: 1, so CI runs repeat);
 # FUZZ_REPORT names a directory for schemathesis' reports.
@@ -83,6 +85,7 @@ echo "== every operation, as the admin ($MAX_TIME s)"
   --header "Authorization: Bearer $TOKEN" \
   --header "x-publishable-api-key: $KEY" \
   --exclude-operation-id deleteAdminUsersId \
+  --exclude-operation-id postAdminApi_keysIdRevoke \
   --max-time "$MAX_TIME" \
   --seed "$SEED" \
   --workers 1 \
