@@ -776,7 +776,7 @@ async fn failed_rate_update_puts_columns_and_rules_back() {
         .then(Fail);
     let run = app.container.workflows().run(&wf, vec![change]).await;
     let err = run.result.unwrap_err();
-    assert_eq!(err.message(), "later step failed");
+    assert_eq!(err.error().message(), "later step failed");
 
     let body = ok(app
         .admin_get(&format!("/admin/tax-rates/{id}?fields=*rules"))
@@ -841,7 +841,7 @@ async fn failed_region_delete_restores_region_provinces_and_rates() {
         .run(&wf, vec![Update::new("txreg_nope", Default::default())])
         .await;
     assert_eq!(
-        run.result.unwrap_err().message(),
+        run.result.unwrap_err().error().message(),
         "TaxRegion with id: txreg_nope was not found"
     );
 }
